@@ -1,0 +1,308 @@
+"""The per-leaf machinery every built-in optimizer runs on.
+
+A built-in optimizer is an :class:`OptimizerDef`: torch's argument names and defaults plus two
+pure per-leaf functions (``init_leaf`` and ``update_leaf``) that restate torch's single-tensor
+algorithm. :func:`torch_transform` turns a definition and its hyperparameters into one optax
+transformation that:
+
+* keeps the learning rate and the momentum (``momentum`` or ``betas[0]``) as *live* float32
+  vectors in its state, one entry per distinct parameter-group value, so a schedule (or a user)
+  changes them without recompiling;
+* gives every leaf its own static hyperparameters (weight decay, eps, ...) from a
+  :class:`ParamGroups` computed from the tree's paths at trace time, so the update stays one
+  fused pass however many groups a model has;
+* gives frozen leaves an exactly zero update and no state (``optax.MaskedNode``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+Hyper = Mapping[str, Any]
+InitLeaf = Callable[[jax.Array, Hyper], Any]
+UpdateLeaf = Callable[[jax.Array, jax.Array, Any, Hyper, jax.Array], tuple[jax.Array, Any]]
+
+
+def tree_names(tree: Any) -> list[str]:
+    """The `.`-joined path of every leaf of ``tree``, in tree order.
+
+    Examples:
+      >>> tree_names({'backbone': {'conv': {'kernel': 0, 'bias': 1}}, 'head': [2]})
+      ['backbone.conv.bias', 'backbone.conv.kernel', 'head.0']
+    """
+    paths = jax.tree_util.tree_flatten_with_path(tree)[0]
+    return [path_name(path) for path, _ in paths]
+
+
+def path_name(path: Sequence[Any]) -> str:
+    """Joins a pytree key path into ``a.b.0.c``."""
+    parts = []
+    for key in path:
+        if isinstance(key, jax.tree_util.DictKey):
+            parts.append(str(key.key))
+        elif isinstance(key, jax.tree_util.GetAttrKey):
+            parts.append(key.name)
+        elif isinstance(key, jax.tree_util.SequenceKey):
+            parts.append(str(key.idx))
+        elif isinstance(key, jax.tree_util.FlattenedIndexKey):
+            parts.append(str(key.key))
+        else:
+            parts.append(str(key).strip(".[]'\""))
+    return ".".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class LeafGroup:
+    """The static settings of one parameter leaf.
+
+    Attributes:
+      lr_index: index of the leaf's group in the live ``lr`` vector.
+      momentum_index: index of the leaf's group in the live ``momentum`` vector.
+      overrides: torch-named hyperparameters that differ from the optimizer's for this leaf
+        (``weight_decay``, and in the mmengine dialect anything a custom key sets), as a sorted
+        tuple of pairs so the group is hashable.
+      frozen: the leaf gets no state and an exactly zero update.
+    """
+
+    lr_index: int = 0
+    momentum_index: int = 0
+    overrides: tuple[tuple[str, Any], ...] = ()
+    frozen: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamGroups:
+    """Per-leaf settings for a whole tree: torch's param groups, compiled.
+
+    Attributes:
+      leaves: one :class:`LeafGroup` per leaf in tree-flatten order.
+      lr: the distinct group learning rates; index 0 is always the optimizer's own ``lr``.
+      momentum: the distinct group momentum values (``momentum`` or ``betas[0]``); index 0 is
+        the optimizer's own; empty when the optimizer has no momentum.
+    """
+
+    leaves: tuple[LeafGroup, ...]
+    lr: tuple[float, ...]
+    momentum: tuple[float, ...] = ()
+
+
+GroupsFn = Callable[[Any], ParamGroups]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class OptimizerDef:
+    """A torch-exact optimizer: defaults, validation and the per-leaf algorithm.
+
+    Calling the definition with torch's keyword arguments returns the optax transformation.
+
+    Attributes:
+      name: the registry name (torch's class name for torch optimizers).
+      defaults: torch's keyword arguments and defaults, in signature order.
+      init_leaf: ``(param, hp) -> leaf_state`` (a tuple of arrays, possibly empty).
+      update_leaf: ``(grad, param, leaf_state, hp, step) -> (delta, leaf_state)``; ``step`` is
+        torch's 1-based step count as float32 and ``delta`` is added to the parameter.
+      momentum_key: ``'momentum'`` or ``'betas'`` (its first entry is the momentum a momentum
+        schedule drives) or ``None`` when the optimizer has no momentum.
+      validate: ``hp -> None``, raising torch's ValueError for out-of-range values.
+      doc: one line for the README's table.
+    """
+
+    name: str
+    defaults: Mapping[str, Any]
+    init_leaf: InitLeaf
+    update_leaf: UpdateLeaf
+    momentum_key: str | None = None
+    validate: Callable[[Hyper], None] | None = None
+    doc: str = ""
+
+    def hyperparams(self, **kwargs: Any) -> dict[str, Any]:
+        """Torch's defaults updated by ``kwargs``; unknown names raise ``TypeError``."""
+        unknown = [k for k in kwargs if k not in self.defaults]
+        if unknown:
+            raise TypeError(
+                f"{self.name} got unexpected keyword argument(s) {unknown}; it takes "
+                f"{sorted(self.defaults)}. If this config inherits a base optimizer of another "
+                "type, write `_delete_=True` in the child's `optimizer` dict so the base's keys "
+                "are dropped."
+            )
+        hp = dict(self.defaults)
+        hp.update(kwargs)
+        if "betas" in hp:
+            betas = hp["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise TypeError(f"{self.name}: `betas` must be a pair of floats, got {betas!r}")
+            hp["betas"] = (float(betas[0]), float(betas[1]))
+        for key, value in hp.items():
+            if key == "betas":
+                continue
+            default = self.defaults[key]
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise TypeError(f"{self.name}: `{key}` must be a bool, got {value!r}")
+            elif isinstance(default, (int, float)) and not isinstance(default, bool):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise TypeError(f"{self.name}: `{key}` must be a number, got {value!r}")
+        if self.validate is not None:
+            self.validate(hp)
+        return hp
+
+    def momentum_of(self, hp: Hyper) -> float | None:
+        """The value a momentum schedule starts from (``momentum`` or ``betas[0]``)."""
+        if self.momentum_key is None:
+            return None
+        value = hp[self.momentum_key]
+        return float(value[0] if self.momentum_key == "betas" else value)
+
+    def __call__(self, *, groups: GroupsFn | None = None, **kwargs: Any):
+        return torch_transform(self, self.hyperparams(**kwargs), groups=groups)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        params = [
+            inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
+            for k, v in self.defaults.items()
+        ]
+        return inspect.Signature(params)
+
+
+class TorchOptimizerState(NamedTuple):
+    """State of a built-in optimizer.
+
+    Attributes:
+      count: optimizer steps applied so far (torch's per-parameter ``step``); a skipped step
+        does not advance it.
+      hyperparams: ``{'lr': f32[G], 'momentum': f32[M]}``, the live group values used by the
+        last update (or to be used by the next when nothing drives them).
+      leaves: per-leaf state tuples, ``optax.MaskedNode()`` for frozen leaves.
+    """
+
+    count: jax.Array
+    hyperparams: dict[str, jax.Array]
+    leaves: Any
+
+
+def single_group(defn: OptimizerDef, hp: Hyper) -> GroupsFn:
+    """A groups function giving every leaf the optimizer's own settings."""
+    momentum = defn.momentum_of(hp)
+
+    def groups(tree: Any) -> ParamGroups:
+        n = len(jax.tree_util.tree_leaves(tree))
+        return ParamGroups(
+            leaves=(LeafGroup(),) * n,
+            lr=(float(hp["lr"]),),
+            momentum=() if momentum is None else (momentum,),
+        )
+
+    return groups
+
+
+def cached_groups(fn: GroupsFn) -> GroupsFn:
+    """Memoizes a groups function on the tree's structure and leaf shapes (trace-time only)."""
+
+    @functools.lru_cache(maxsize=32)
+    def by_key(key):
+        treedef, shapes = key
+        return fn(jax.tree_util.tree_unflatten(treedef, [jax.ShapeDtypeStruct(s, d) for s, d in shapes]))
+
+    def groups(tree: Any) -> ParamGroups:
+        leaves, treedef = jax.tree_util.tree_flatten(tree)
+        shapes = tuple((tuple(jnp.shape(x)), jnp.result_type(x)) for x in leaves)
+        return by_key((treedef, shapes))
+
+    return groups
+
+
+def _leaf_hyper(defn: OptimizerDef, hp: Hyper, leaf: LeafGroup, live: Mapping[str, jax.Array]):
+    leaf_hp = dict(hp)
+    leaf_hp.update(leaf.overrides)
+    leaf_hp["lr"] = live["lr"][leaf.lr_index]
+    if defn.momentum_key == "momentum":
+        leaf_hp["momentum"] = live["momentum"][leaf.momentum_index]
+    elif defn.momentum_key == "betas":
+        leaf_hp["betas"] = (live["momentum"][leaf.momentum_index], leaf_hp["betas"][1])
+    return leaf_hp
+
+
+def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
+    """The live hyperparameter vectors a state starts with."""
+    live = {"lr": jnp.asarray(groups.lr, jnp.float32)}
+    if groups.momentum:
+        live["momentum"] = jnp.asarray(groups.momentum, jnp.float32)
+    return live
+
+
+def torch_transform(
+    defn: OptimizerDef, hp: Hyper, *, groups: GroupsFn | None = None
+) -> optax.GradientTransformationExtraArgs:
+    """One optax transformation running ``defn`` on every leaf with its group's settings.
+
+    Args:
+      defn: the optimizer definition.
+      hp: its full hyperparameters (from :meth:`OptimizerDef.hyperparams`).
+      groups: ``tree -> ParamGroups``; ``None`` gives every leaf the optimizer's settings.
+
+    Returns:
+      A transformation whose ``update`` accepts an optional ``hyperparams`` keyword
+      (``{'lr': f32[G], 'momentum': f32[M]}``) that overrides the live values in its state.
+    """
+    groups_fn = cached_groups(groups or single_group(defn, hp))
+
+    def init_fn(params):
+        pg = groups_fn(params)
+        leaves, treedef = jax.tree_util.tree_flatten(params)
+        if len(leaves) != len(pg.leaves):
+            raise ValueError(
+                f"{defn.name}: param groups describe {len(pg.leaves)} leaves, params have {len(leaves)}"
+            )
+        states = []
+        for p, leaf in zip(leaves, pg.leaves):
+            if leaf.frozen:
+                states.append(optax.MaskedNode())
+            else:
+                leaf_hp = dict(hp)
+                leaf_hp.update(leaf.overrides)
+                states.append(defn.init_leaf(jnp.asarray(p), leaf_hp))
+        return TorchOptimizerState(
+            count=jnp.zeros([], jnp.int32),
+            hyperparams=initial_hyperparams(pg),
+            leaves=jax.tree_util.tree_unflatten(treedef, states),
+        )
+
+    def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError(f"{defn.name} needs `params` in update (torch's algorithms read them)")
+        live = dict(state.hyperparams)
+        if hyperparams is not None:
+            live.update({k: jnp.asarray(v, jnp.float32) for k, v in hyperparams.items() if k in live})
+        pg = groups_fn(params)
+        grads, treedef = jax.tree_util.tree_flatten(updates)
+        param_leaves = treedef.flatten_up_to(params)
+        state_leaves = treedef.flatten_up_to(state.leaves)
+        count = state.count + 1
+        step = count.astype(jnp.float32)
+        deltas, new_states = [], []
+        for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
+            if leaf.frozen:
+                deltas.append(jnp.zeros_like(g))
+                new_states.append(s)
+                continue
+            delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, live), step)
+            deltas.append(delta.astype(p.dtype))
+            new_states.append(jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s))
+        new_state = TorchOptimizerState(
+            count=count,
+            hyperparams=live,
+            leaves=jax.tree_util.tree_unflatten(treedef, new_states),
+        )
+        return jax.tree_util.tree_unflatten(treedef, deltas), new_state
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
