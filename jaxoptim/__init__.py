@@ -1,1 +1,44 @@
-"""jaxoptim."""
+"""jaxoptim: mmcv's optimizer machinery as one optax transformation, torch-exact."""
+
+import importlib
+
+_EXPORTS = {
+    "Config": "jaxoptim.config",
+    "OPTIMIZERS": "jaxoptim.registry",
+    "OPTIMIZER_BUILDERS": "jaxoptim.registry",
+    "make_optimizer": "jaxoptim.builder",
+    "param_kinds": "jaxoptim.kinds",
+    "explain": "jaxoptim.paramwise",
+    "ParamTable": "jaxoptim.paramwise",
+    "lr_schedule": "jaxoptim.schedules",
+    "momentum_schedule": "jaxoptim.schedules",
+    "TrainState": "jaxoptim.train_step",
+    "make_train_step": "jaxoptim.train_step",
+    "current_loss_scale": "jaxoptim.train_step",
+    "find_unused_params": "jaxoptim.unused",
+    "UnusedParam": "jaxoptim.unused",
+    "save_checkpoint": "jaxoptim.checkpoint",
+    "restore_checkpoint": "jaxoptim.checkpoint",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'jaxoptim' has no attribute {name!r}")
+
+
+def _register_builtins():
+    try:
+        from jaxoptim import optimizers
+        from jaxoptim.registry import OPTIMIZERS
+    except ModuleNotFoundError:  # development: a module is still being written
+        return
+    for defn in optimizers.BUILTIN:
+        if defn.name not in OPTIMIZERS:
+            OPTIMIZERS.register_module(name=defn.name, module=defn)
+
+
+_register_builtins()

@@ -43,7 +43,14 @@ def tree_names(tree: Any) -> list[str]:
 
 
 def path_name(path: Sequence[Any]) -> str:
-    """Joins a pytree key path into ``a.b.0.c``."""
+    """Joins a pytree key path into ``a.b.0.c``.
+
+    A trailing ``.value`` attribute key (how a Flax nnx ``Variable`` flattens) is dropped, so an
+    nnx parameter is named ``head.kernel`` as in linen.
+    """
+    path = tuple(path)
+    if path and isinstance(path[-1], jax.tree_util.GetAttrKey) and path[-1].name == "value":
+        path = path[:-1]
     parts = []
     for key in path:
         if isinstance(key, jax.tree_util.DictKey):
@@ -210,7 +217,9 @@ def cached_groups(fn: GroupsFn) -> GroupsFn:
     @functools.lru_cache(maxsize=32)
     def by_key(key):
         treedef, shapes = key
-        return fn(jax.tree_util.tree_unflatten(treedef, [jax.ShapeDtypeStruct(s, d) for s, d in shapes]))
+        return fn(
+            jax.tree_util.tree_unflatten(treedef, [jax.ShapeDtypeStruct(s, d) for s, d in shapes])
+        )
 
     def groups(tree: Any) -> ParamGroups:
         leaves, treedef = jax.tree_util.tree_flatten(tree)
@@ -260,7 +269,8 @@ def torch_transform(
         leaves, treedef = jax.tree_util.tree_flatten(params)
         if len(leaves) != len(pg.leaves):
             raise ValueError(
-                f"{defn.name}: param groups describe {len(pg.leaves)} leaves, params have {len(leaves)}"
+                f"{defn.name}: param groups describe {len(pg.leaves)} leaves, "
+                f"params have {len(leaves)}"
             )
         states = []
         for p, leaf in zip(leaves, pg.leaves):
@@ -282,7 +292,9 @@ def torch_transform(
             raise ValueError(f"{defn.name} needs `params` in update (torch's algorithms read them)")
         live = dict(state.hyperparams)
         if hyperparams is not None:
-            live.update({k: jnp.asarray(v, jnp.float32) for k, v in hyperparams.items() if k in live})
+            live.update(
+                {k: jnp.asarray(v, jnp.float32) for k, v in hyperparams.items() if k in live}
+            )
         pg = groups_fn(params)
         grads, treedef = jax.tree_util.tree_flatten(updates)
         param_leaves = treedef.flatten_up_to(params)
@@ -297,7 +309,9 @@ def torch_transform(
                 continue
             delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, live), step)
             deltas.append(delta.astype(p.dtype))
-            new_states.append(jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s))
+            new_states.append(
+                jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s)
+            )
         new_state = TorchOptimizerState(
             count=count,
             hyperparams=live,

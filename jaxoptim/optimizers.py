@@ -3,36 +3,165 @@
 Each definition below is an :class:`~jaxoptim.optimizer_base.OptimizerDef`: torch's argument
 names and defaults, torch's range checks, and the single-tensor algorithm of torch 2.x
 (``torch/optim/<name>.py``, ``_single_tensor_<name>``) written as a pure function of one leaf.
-They are registered in :data:`jaxoptim.registry.OPTIMIZERS` under torch's class names.
+They are registered in :data:`jaxoptim.registry.OPTIMIZERS` under torch's class names (plus the
+names in :data:`ALIASES`); :data:`NOT_TRANSFORMATIONS` names torch optimizers that cannot be a
+gradient transformation and says what to use instead.
+
+Lion, LAMB and LARS, which torch lacks, follow optax's numerics (``optax.lion``, ``optax.lamb``,
+``optax.lars``) with torch-style argument names, on the same per-leaf machinery so per-leaf lr
+and weight decay apply to them too.
+
+Conventions shared by every definition:
+
+* Optimizer state is kept in float32 (or wider) even for float16 / bfloat16 parameters and the
+  update is computed at that precision; only the returned delta is cast to the parameter's
+  dtype. torch keeps fp16 state, where ``eps=1e-8`` underflows and a zero gradient gives
+  ``0 / 0 = NaN`` (optax PR #1755); here it cannot.
+* ``1 - beta ** step`` is computed as ``-expm1(step * log(beta))``: torch evaluates it in Python
+  double precision, and a float32 ``1 - 0.999 ** 1`` would be off by 1e-5 relative.
+* torch's implementation-selection flags (``foreach``, ``fused``, ``capturable``,
+  ``differentiable``) are accepted where torch has them, because configs dumped from torch
+  param groups carry them, but only with torch's default value: XLA compiles the whole update
+  into one fused, differentiable program, so any other value has no meaning here and raises.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import jax
 import jax.numpy as jnp
 
 from jaxoptim.optimizer_base import Hyper, OptimizerDef
 
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
 
-def _check_nonnegative(name: str, hp: Hyper, *keys: str) -> None:
-    for key in keys:
-        if hp[key] < 0:
-            raise ValueError(f"{name}: invalid `{key}` value: {hp[key]} (must be >= 0)")
+
+def _wide(x: jax.Array) -> jax.Array:
+    """``x`` in float32, or wider if it already is."""
+    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+
+
+def _zeros(p: jax.Array, shape: tuple[int, ...] | None = None, fill: float = 0.0) -> jax.Array:
+    """A state buffer for ``p``: float32 (or wider), ``p``'s shape unless given."""
+    dtype = jnp.promote_types(p.dtype, jnp.float32)
+    return jnp.full(p.shape if shape is None else shape, fill, dtype)
+
+
+def _scalar(value: float) -> jax.Array:
+    return jnp.asarray(value, jnp.float32)
+
+
+def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
+    """torch's ``lerp``: the two-sided formula that is exact at ``weight`` 0 and 1."""
+    diff = end - start
+    return jnp.where(jnp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+def _bias_correction(beta: Any, step: jax.Array) -> jax.Array:
+    """``1 - beta ** step`` without float32 cancellation (``beta`` a float or a traced scalar)."""
+    if isinstance(beta, (int, float)):
+        if beta == 0:
+            return jnp.ones_like(step)
+        return -jnp.expm1(step * math.log(beta))
+    return -jnp.expm1(step * jnp.log(beta))
+
+
+def _grad(g: jax.Array, hp: Hyper) -> jax.Array:
+    """The gradient at state precision, negated when ``maximize``."""
+    g = _wide(g)
+    return -g if hp.get("maximize", False) else g
+
+
+def _coupled_decay(g: jax.Array, p: jax.Array, hp: Hyper) -> jax.Array:
+    """torch's L2 penalty: ``g + weight_decay * p``."""
+    return g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
+
+
+def _decoupled_decay(p: jax.Array, hp: Hyper) -> jax.Array | float:
+    """The delta of torch's ``p.mul_(1 - lr * weight_decay)``."""
+    return -hp["lr"] * hp["weight_decay"] * p if hp["weight_decay"] != 0 else 0.0
+
+
+def _invalid(name: str, key: str, value: Any, rule: str) -> ValueError:
+    return ValueError(f"{name}: invalid `{key}` value {value!r} (torch requires {rule})")
+
+
+def _check(name: str, hp: Hyper, **rules: str) -> None:
+    """Range checks. Each rule is ``'>=0'``, ``'[0,1)'``, ``'[0,1]'`` or ``'>=1'``."""
+    tests = {
+        ">=0": lambda v: v >= 0,
+        "[0,1)": lambda v: 0 <= v < 1,
+        "[0,1]": lambda v: 0 <= v <= 1,
+        ">=1": lambda v: v >= 1,
+        "<=0": lambda v: v <= 0,
+    }
+    for key, rule in rules.items():
+        if key == "betas":
+            for i, beta in enumerate(hp["betas"]):
+                if not tests[rule](beta):
+                    raise _invalid(name, f"betas[{i}]", beta, f"0 <= betas[{i}] < 1")
+        elif not tests[rule](hp[key]):
+            raise _invalid(name, key, hp[key], f"`{key}` in {rule}")
+
+
+_IMPL_FLAG_DEFAULTS = {"foreach": None, "fused": None, "capturable": False, "differentiable": False}
+
+
+def _impl_flags(*names: str) -> dict[str, Any]:
+    return {n: _IMPL_FLAG_DEFAULTS[n] for n in names}
+
+
+def _check_impl_flags(name: str, hp: Hyper) -> None:
+    for key, default in _IMPL_FLAG_DEFAULTS.items():
+        if key in hp and hp[key] is not default:
+            raise ValueError(
+                f"{name}: `{key}={hp[key]!r}` has no meaning in jaxoptim: the whole update is "
+                f"compiled by XLA into one fused, differentiable program. Remove `{key}` (only "
+                f"torch's default `{key}={default!r}` is accepted)."
+            )
+
+
+def _pair(name: str, hp: Hyper, key: str) -> tuple[float, float]:
+    value = hp[key]
+    if (
+        not isinstance(value, (tuple, list))
+        or len(value) != 2
+        or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value)
+    ):
+        raise TypeError(f"{name}: `{key}` must be a pair of floats, got {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def _validator(name: str, extra=None, **rules: str):
+    """A ``validate`` function: impl flags, range ``rules`` (see :func:`_check`), then ``extra``."""
+
+    def validate(hp: Hyper) -> None:
+        _check_impl_flags(name, hp)
+        _check(name, hp, **rules)
+        if extra is not None:
+            extra(hp)
+
+    return validate
+
+
+# ---------------------------------------------------------------------------------------------
+# SGD
 
 
 def _sgd_validate(hp: Hyper) -> None:
-    _check_nonnegative("SGD", hp, "lr", "momentum", "weight_decay")
     if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
         raise ValueError("SGD: `nesterov` momentum requires a momentum and zero dampening")
 
 
 def _sgd_init(p, hp):
-    return (jnp.zeros_like(p),) if hp["momentum"] != 0 else ()
+    return (_zeros(p),) if hp["momentum"] != 0 else ()
 
 
 def _sgd_update(g, p, s, hp, step):
-    d_p = -g if hp["maximize"] else g
-    if hp["weight_decay"] != 0:
-        d_p = d_p + hp["weight_decay"] * p
+    d_p = _coupled_decay(_grad(g, hp), _wide(p), hp)
     if s:
         (buf,) = s
         m = hp["momentum"]
@@ -45,13 +174,587 @@ def _sgd_update(g, p, s, hp, step):
 SGD = OptimizerDef(
     name="SGD",
     defaults=dict(
-        lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+        lr=1e-3,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        maximize=False,
+        **_impl_flags("foreach", "differentiable", "fused"),
     ),
     init_leaf=_sgd_init,
     update_leaf=_sgd_update,
     momentum_key="momentum",
-    validate=_sgd_validate,
+    validate=_validator(
+        "SGD", _sgd_validate, lr=">=0", momentum=">=0", weight_decay=">=0"
+    ),
     doc="torch.optim.SGD: momentum, dampening, nesterov, coupled weight decay, maximize",
 )
 
-BUILTIN = [SGD]
+# ---------------------------------------------------------------------------------------------
+# Adam family
+
+
+def _adam_init(p, hp):
+    return (_zeros(p), _zeros(p), _zeros(p)) if hp["amsgrad"] else (_zeros(p), _zeros(p))
+
+
+def _adam_update(g, p, s, hp, step):
+    g, p = _grad(g, hp), _wide(p)
+    beta1, beta2 = hp["betas"]
+    decoupled = hp.get("decoupled_weight_decay", False)
+    delta = _decoupled_decay(p, hp) if decoupled else 0.0
+    if not decoupled:
+        g = _coupled_decay(g, p, hp)
+    m = _lerp(s[0], g, 1 - beta1)
+    v = s[1] * beta2 + (1 - beta2) * g * g
+    step_size = hp["lr"] / _bias_correction(beta1, step)
+    bc2_sqrt = jnp.sqrt(_bias_correction(beta2, step))
+    new_state = (m, v)
+    if len(s) == 3:
+        v_max = jnp.maximum(s[2], v)
+        new_state = (m, v, v_max)
+        v = v_max
+    denom = jnp.sqrt(v) / bc2_sqrt + hp["eps"]
+    return delta - step_size * m / denom, new_state
+
+
+_ADAM_DEFAULTS = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
+_ADAM_RULES = dict(lr=">=0", eps=">=0", betas="[0,1)", weight_decay=">=0")
+_ADAM_FLAGS = _impl_flags("foreach", "capturable", "differentiable", "fused")
+
+Adam = OptimizerDef(
+    name="Adam",
+    defaults=dict(
+        _ADAM_DEFAULTS, maximize=False, decoupled_weight_decay=False, **_ADAM_FLAGS
+    ),
+    init_leaf=_adam_init,
+    update_leaf=_adam_update,
+    momentum_key="betas",
+    validate=_validator("Adam", **_ADAM_RULES),
+    doc="torch.optim.Adam: coupled (L2) weight decay unless decoupled_weight_decay, amsgrad",
+)
+
+AdamW = OptimizerDef(
+    name="AdamW",
+    defaults=dict(_ADAM_DEFAULTS, weight_decay=1e-2, maximize=False, **_ADAM_FLAGS),
+    init_leaf=_adam_init,
+    update_leaf=lambda g, p, s, hp, step: _adam_update(
+        g, p, s, dict(hp, decoupled_weight_decay=True), step
+    ),
+    momentum_key="betas",
+    validate=_validator("AdamW", **_ADAM_RULES),
+    doc="torch.optim.AdamW: decoupled weight decay p *= 1 - lr * wd, amsgrad",
+)
+
+
+def _adamax_update(g, p, s, hp, step):
+    p = _wide(p)
+    g = _coupled_decay(_grad(g, hp), p, hp)
+    beta1, beta2 = hp["betas"]
+    m = _lerp(s[0], g, 1 - beta1)
+    u = jnp.maximum(s[1] * beta2, jnp.abs(g) + hp["eps"])
+    clr = hp["lr"] / _bias_correction(beta1, step)
+    return -clr * m / u, (m, u)
+
+
+Adamax = OptimizerDef(
+    name="Adamax",
+    defaults=dict(
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        maximize=False,
+        **_impl_flags("foreach", "differentiable", "capturable"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
+    update_leaf=_adamax_update,
+    momentum_key="betas",
+    validate=_validator("Adamax", **_ADAM_RULES),
+    doc="torch.optim.Adamax: Adam with an infinity-norm second moment",
+)
+
+
+def _nadam_update(g, p, s, hp, step):
+    g, p = _grad(g, hp), _wide(p)
+    m, v, mu_product = s
+    beta1, beta2 = hp["betas"]
+    decoupled = hp["decoupled_weight_decay"]
+    delta = _decoupled_decay(p, hp) if decoupled else 0.0
+    if not decoupled:
+        g = _coupled_decay(g, p, hp)
+    log_096 = math.log(0.96) * hp["momentum_decay"]
+    mu = beta1 * (1.0 - 0.5 * jnp.exp(step * log_096))
+    mu_next = beta1 * (1.0 - 0.5 * jnp.exp((step + 1) * log_096))
+    mu_product = mu_product * mu
+    m = _lerp(m, g, 1 - beta1)
+    v = v * beta2 + (1 - beta2) * g * g
+    denom = jnp.sqrt(v / _bias_correction(beta2, step)) + hp["eps"]
+    lr = hp["lr"]
+    delta = delta - lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
+    delta = delta - lr * mu_next / (1.0 - mu_product * mu_next) * m / denom
+    return delta, (m, v, mu_product)
+
+
+NAdam = OptimizerDef(
+    name="NAdam",
+    defaults=dict(
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum_decay=4e-3,
+        decoupled_weight_decay=False,
+        maximize=False,
+        **_impl_flags("foreach", "capturable", "differentiable"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p), _scalar(1.0)),
+    update_leaf=_nadam_update,
+    momentum_key="betas",
+    validate=_validator("NAdam", momentum_decay=">=0", **_ADAM_RULES),
+    doc="torch.optim.NAdam: Nesterov Adam with momentum_decay; its mu_product state",
+)
+
+
+def _radam_rho(beta2: float, step: jax.Array) -> jax.Array:
+    """RAdam's ``rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)``, free of cancellation.
+
+    Both terms are ~``2 / (1 - beta2)`` while ``rho_t`` is ~``t``: evaluated directly in float32
+    (torch uses float64) the result near the ``rho_t > 5`` switch is off by ~1e-3. Writing
+    ``L = log(beta2)``, ``c = 1 - beta2`` and ``B = 1 - beta2^t``,
+    ``rho_t = 2 (t c B - N) / (c B) - 1`` with ``N = expm1(t L) - t expm1(L)``, a second-order
+    quantity summed as its Taylor series while ``|t L|`` is small.
+    """
+    log_b, c = math.log(beta2), 1.0 - beta2
+    x = step * log_b
+    bc = -jnp.expm1(x)
+    small = x > -1.0
+    ts = jnp.where(small, step, 1.0)
+    series = sum(
+        ((ts * log_b) ** k - ts * log_b**k) / float(math.factorial(k)) for k in range(2, 16)
+    )
+    n = jnp.where(small, series, jnp.expm1(x) + step * c)
+    return 2 * (step * c * bc - n) / (c * bc) - 1
+
+
+def _radam_update(g, p, s, hp, step):
+    g, p = _grad(g, hp), _wide(p)
+    beta1, beta2 = hp["betas"]
+    decoupled = hp["decoupled_weight_decay"]
+    delta = _decoupled_decay(p, hp) if decoupled else 0.0
+    if not decoupled:
+        g = _coupled_decay(g, p, hp)
+    m = _lerp(s[0], g, 1 - beta1)
+    v = s[1] * beta2 + (1 - beta2) * g * g
+    m_hat = m / _bias_correction(beta1, step)
+    rho_inf = 2 / (1 - beta2) - 1
+    if rho_inf <= 5:  # rho_t < rho_inf: never rectified (and beta2 may be 0)
+        return delta - m_hat * hp["lr"], (m, v)
+    rho_t = _radam_rho(beta2, step)
+    bc2 = _bias_correction(beta2, step)
+    # Both branches are evaluated; keep the unselected one finite (sqrt of a negative).
+    rect_arg = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+    rect = jnp.sqrt(jnp.where(rho_t > 5.0, rect_arg, 1.0))
+    adaptive = jnp.sqrt(bc2) / (jnp.sqrt(v) + hp["eps"])
+    scale = jnp.where(rho_t > 5.0, adaptive * rect, 1.0)
+    return delta - m_hat * hp["lr"] * scale, (m, v)
+
+
+RAdam = OptimizerDef(
+    name="RAdam",
+    defaults=dict(
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        decoupled_weight_decay=False,
+        maximize=False,
+        **_impl_flags("foreach", "capturable", "differentiable"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
+    update_leaf=_radam_update,
+    momentum_key="betas",
+    validate=_validator("RAdam", **_ADAM_RULES),
+    doc="torch.optim.RAdam: rectified Adam (SGD-with-momentum steps while rho_t <= 5)",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Adaptive per-coordinate methods
+
+
+def _adagrad_update(g, p, s, hp, step):
+    p = _wide(p)
+    g = _coupled_decay(_grad(g, hp), p, hp)
+    clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
+    total = s[0] + g * g
+    return -clr * g / (jnp.sqrt(total) + hp["eps"]), (total,)
+
+
+Adagrad = OptimizerDef(
+    name="Adagrad",
+    defaults=dict(
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+        maximize=False,
+        **_impl_flags("foreach", "differentiable", "fused"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p, fill=hp["initial_accumulator_value"]),),
+    update_leaf=_adagrad_update,
+    validate=_validator(
+        "Adagrad",
+        lr=">=0",
+        lr_decay=">=0",
+        weight_decay=">=0",
+        initial_accumulator_value=">=0",
+        eps=">=0",
+    ),
+    doc="torch.optim.Adagrad: lr_decay, initial_accumulator_value",
+)
+
+
+def _adadelta_update(g, p, s, hp, step):
+    p = _wide(p)
+    g = _coupled_decay(_grad(g, hp), p, hp)
+    rho, eps = hp["rho"], hp["eps"]
+    square_avg = s[0] * rho + (1 - rho) * g * g
+    delta = jnp.sqrt(s[1] + eps) / jnp.sqrt(square_avg + eps) * g
+    acc_delta = s[1] * rho + (1 - rho) * delta * delta
+    return -hp["lr"] * delta, (square_avg, acc_delta)
+
+
+Adadelta = OptimizerDef(
+    name="Adadelta",
+    defaults=dict(
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0.0,
+        maximize=False,
+        **_impl_flags("foreach", "capturable", "differentiable"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
+    update_leaf=_adadelta_update,
+    validate=_validator("Adadelta", lr=">=0", rho="[0,1]", eps=">=0", weight_decay=">=0"),
+    doc="torch.optim.Adadelta: rho, eps (lr defaults to 1.0)",
+)
+
+
+def _rmsprop_init(p, hp):
+    state = [_zeros(p)]
+    if hp["centered"]:
+        state.append(_zeros(p))
+    if hp["momentum"] > 0:
+        state.append(_zeros(p))
+    return tuple(state)
+
+
+def _rmsprop_update(g, p, s, hp, step):
+    p = _wide(p)
+    g = _coupled_decay(_grad(g, hp), p, hp)
+    alpha = hp["alpha"]
+    square_avg = s[0] * alpha + (1 - alpha) * g * g
+    new_state = [square_avg]
+    if hp["centered"]:
+        grad_avg = _lerp(s[1], g, 1 - alpha)
+        new_state.append(grad_avg)
+        avg = jnp.sqrt(square_avg - grad_avg * grad_avg) + hp["eps"]
+    else:
+        avg = jnp.sqrt(square_avg) + hp["eps"]
+    if len(s) == len(new_state) + 1:
+        # A buffer exists because momentum started > 0; torch bypasses it (and leaves it
+        # untouched) on steps where a schedule has driven momentum to 0.
+        momentum = hp["momentum"]
+        old = s[-1]
+        buf = jnp.where(momentum > 0, old * momentum + g / avg, old)
+        new_state.append(buf)
+        return -hp["lr"] * jnp.where(momentum > 0, buf, g / avg), tuple(new_state)
+    return -hp["lr"] * g / avg, tuple(new_state)
+
+
+RMSprop = OptimizerDef(
+    name="RMSprop",
+    defaults=dict(
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0.0,
+        momentum=0.0,
+        centered=False,
+        maximize=False,
+        **_impl_flags("capturable", "foreach", "differentiable"),
+    ),
+    init_leaf=_rmsprop_init,
+    update_leaf=_rmsprop_update,
+    momentum_key="momentum",
+    validate=_validator(
+        "RMSprop", lr=">=0", eps=">=0", momentum=">=0", weight_decay=">=0", alpha=">=0"
+    ),
+    doc="torch.optim.RMSprop: alpha, centered, momentum",
+)
+
+
+def _rprop_validate(hp: Hyper) -> None:
+    etaminus, etaplus = _pair("Rprop", hp, "etas")
+    _pair("Rprop", hp, "step_sizes")
+    if not 0.0 < etaminus < 1.0 < etaplus:
+        raise _invalid("Rprop", "etas", hp["etas"], "0 < etas[0] < 1 < etas[1]")
+
+
+def _rprop_update(g, p, s, hp, step):
+    g = _grad(g, hp)
+    etaminus, etaplus = (float(e) for e in hp["etas"])
+    step_min, step_max = (float(v) for v in hp["step_sizes"])
+    prev, step_size = s
+    # torch creates the step-size state from the group's lr at the first step.
+    step_size = jnp.where(step == 1, hp["lr"], step_size)
+    sign = jnp.sign(g * prev)
+    factor = jnp.where(sign > 0, etaplus, jnp.where(sign < 0, etaminus, 1.0))
+    step_size = jnp.clip(step_size * factor, step_min, step_max)
+    g = jnp.where(sign < 0, 0.0, g)
+    return -jnp.sign(g) * step_size, (g, step_size)
+
+
+Rprop = OptimizerDef(
+    name="Rprop",
+    defaults=dict(
+        lr=1e-2,
+        etas=(0.5, 1.2),
+        step_sizes=(1e-6, 50.0),
+        maximize=False,
+        **_impl_flags("capturable", "foreach", "differentiable"),
+    ),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
+    update_leaf=_rprop_update,
+    validate=_validator("Rprop", _rprop_validate, lr=">=0"),
+    doc="torch.optim.Rprop: sign-based steps with etas and step_sizes bounds",
+)
+
+
+def _asgd_update(g, p, s, hp, step):
+    p = _wide(p)
+    g = _coupled_decay(_grad(g, hp), p, hp)
+    eta, mu, ax = s
+    lr, lambd = hp["lr"], hp["lambd"]
+    # torch creates eta from the group's lr at the first step.
+    eta = jnp.where(step == 1, lr, eta)
+    delta = -lambd * eta * p - eta * g
+    new_p = p + delta
+    ax = jnp.where(mu != 1, ax + (new_p - ax) * mu, new_p)
+    eta = lr / (1 + lambd * lr * step) ** hp["alpha"]
+    mu = 1 / jnp.maximum(1.0, step - hp["t0"])
+    return delta, (eta, mu, ax)
+
+
+ASGD = OptimizerDef(
+    name="ASGD",
+    defaults=dict(
+        lr=1e-2,
+        lambd=1e-4,
+        alpha=0.75,
+        t0=1e6,
+        weight_decay=0.0,
+        maximize=False,
+        **_impl_flags("foreach", "differentiable", "capturable"),
+    ),
+    init_leaf=lambda p, hp: (_scalar(hp["lr"]), _scalar(1.0), _zeros(p)),
+    update_leaf=_asgd_update,
+    validate=_validator("ASGD", lr=">=0", weight_decay=">=0"),
+    doc="torch.optim.ASGD: averaged SGD; its eta/mu/ax state (ax is the running average)",
+)
+
+
+def _adafactor_validate(hp: Hyper) -> None:
+    eps = hp["eps"]
+    if not isinstance(eps, (tuple, list)) or len(eps) != 2:
+        raise TypeError(f"Adafactor: `eps` must be a pair (eps1 or None, eps2), got {eps!r}")
+    if eps[0] is not None and not eps[0] >= 0:
+        raise _invalid("Adafactor", "eps[0]", eps[0], "eps[0] >= 0 or None")
+    if not eps[1] >= 0:
+        raise _invalid("Adafactor", "eps[1]", eps[1], "eps[1] >= 0")
+
+
+def _adafactor_init(p, hp):
+    if p.ndim > 1:
+        return (_zeros(p, p.shape[:-1] + (1,)), _zeros(p, p.shape[:-2] + (1, p.shape[-1])))
+    return (_zeros(p),)
+
+
+def _adafactor_update(g, p, s, hp, step):
+    eps1, eps2 = hp["eps"]
+    if eps1 is None:
+        eps1 = float(jnp.finfo(p.dtype).eps)
+    g, p = _grad(g, hp), _wide(p)
+    lr = hp["lr"]
+    one_minus_beta2 = step ** hp["beta2_decay"]
+    rho = jnp.minimum(lr, 1 / jnp.sqrt(step))
+    alpha = jnp.maximum(eps2, jnp.sqrt(jnp.mean(p * p))) * rho
+    delta = _decoupled_decay(p, hp)
+    if p.ndim > 1:
+        row_var = _lerp(s[0], jnp.mean(g * g, axis=-1, keepdims=True), one_minus_beta2)
+        col_var = _lerp(s[1], jnp.mean(g * g, axis=-2, keepdims=True), one_minus_beta2)
+        row_scale = jnp.maximum(jnp.mean(row_var, axis=-2, keepdims=True), eps1)
+        var_estimate = row_var * col_var / row_scale
+        new_state = (row_var, col_var)
+    else:
+        var_estimate = _lerp(s[0], g * g, one_minus_beta2)
+        new_state = (var_estimate,)
+    update = jax.lax.rsqrt(jnp.maximum(var_estimate, eps1 * eps1)) * g
+    denom = jnp.maximum(1.0, jnp.sqrt(jnp.mean(update * update)) / hp["d"])
+    return delta - alpha / denom * update, new_state
+
+
+Adafactor = OptimizerDef(
+    name="Adafactor",
+    defaults=dict(
+        lr=1e-2,
+        beta2_decay=-0.8,
+        eps=(None, 1e-3),
+        d=1.0,
+        weight_decay=0.0,
+        maximize=False,
+        **_impl_flags("foreach"),
+    ),
+    init_leaf=_adafactor_init,
+    update_leaf=_adafactor_update,
+    validate=_validator(
+        "Adafactor", _adafactor_validate, lr=">=0", beta2_decay="<=0", d=">=1", weight_decay=">=0"
+    ),
+    doc="torch.optim.Adafactor (mmengine: TorchAdafactor): factored second moment over the "
+    "last two dims, relative step size min(lr, 1/sqrt(t))",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Optimizers torch lacks (optax numerics, torch-style names)
+
+
+def _lion_update(g, p, s, hp, step):
+    g, p = _wide(g), _wide(p)
+    beta1, beta2 = hp["betas"]
+    direction = jnp.sign((1.0 - beta1) * g + beta1 * s[0])
+    m = (1.0 - beta2) * g + beta2 * s[0]
+    if hp["weight_decay"] != 0:
+        direction = direction + hp["weight_decay"] * p
+    return -hp["lr"] * direction, (m,)
+
+
+Lion = OptimizerDef(
+    name="Lion",
+    defaults=dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0),
+    init_leaf=lambda p, hp: (_zeros(p),),
+    update_leaf=_lion_update,
+    momentum_key="betas",
+    validate=_validator("Lion", lr=">=0", betas="[0,1]", weight_decay=">=0"),
+    doc="Lion (optax.lion / lion-pytorch): sign of interpolated momentum, decoupled decay",
+)
+
+
+def _trust_ratio(update: jax.Array, p: jax.Array, coefficient: float, eps: float) -> jax.Array:
+    """optax's ``scale_by_trust_ratio`` factor: 1 where either norm is zero."""
+    param_norm = jnp.sqrt(jnp.sum(p * p))
+    update_norm = jnp.sqrt(jnp.sum(update * update))
+    ratio = coefficient * param_norm / (update_norm + eps)
+    return jnp.where((param_norm == 0) | (update_norm == 0), 1.0, ratio)
+
+
+def _lamb_update(g, p, s, hp, step):
+    g, p = _wide(g), _wide(p)
+    beta1, beta2 = hp["betas"]
+    m = (1 - beta1) * g + beta1 * s[0]
+    v = (1 - beta2) * g * g + beta2 * s[1]
+    m_hat = m / _bias_correction(beta1, step)
+    v_hat = v / _bias_correction(beta2, step)
+    update = m_hat / (jnp.sqrt(v_hat + hp["eps_root"]) + hp["eps"])
+    if hp["weight_decay"] != 0:
+        update = update + hp["weight_decay"] * p
+    return -hp["lr"] * update * _trust_ratio(update, p, 1.0, 0.0), (m, v)
+
+
+LAMB = OptimizerDef(
+    name="LAMB",
+    defaults=dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-6, eps_root=0.0, weight_decay=0.0),
+    init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
+    update_leaf=_lamb_update,
+    momentum_key="betas",
+    validate=_validator("LAMB", lr=">=0", betas="[0,1)", eps=">=0", eps_root=">=0",
+                        weight_decay=">=0"),
+    doc="LAMB (optax.lamb): Adam moments + decoupled decay, scaled by a per-leaf trust ratio",
+)
+
+
+def _lars_validate(hp: Hyper) -> None:
+    if hp["nesterov"] and hp["momentum"] <= 0:
+        raise ValueError("LARS: `nesterov` momentum requires a momentum > 0")
+
+
+def _lars_update(g, p, s, hp, step):
+    g, p = _wide(g), _wide(p)
+    update = g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
+    update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
+    update = -hp["lr"] * update
+    if not s:
+        return update, s
+    momentum = hp["momentum"]
+    trace = update + momentum * s[0]
+    return (update + momentum * trace if hp["nesterov"] else trace), (trace,)
+
+
+LARS = OptimizerDef(
+    name="LARS",
+    defaults=dict(
+        lr=1e-3, momentum=0.9, weight_decay=0.0, trust_coefficient=1e-3, eps=0.0, nesterov=False
+    ),
+    init_leaf=lambda p, hp: (_zeros(p),) if hp["momentum"] != 0 else (),
+    update_leaf=_lars_update,
+    momentum_key="momentum",
+    validate=_validator(
+        "LARS", _lars_validate, lr=">=0", momentum=">=0", weight_decay=">=0",
+        trust_coefficient=">=0", eps=">=0",
+    ),
+    doc="LARS (optax.lars): coupled decay, per-leaf trust ratio, then lr and momentum",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Registration tables
+
+BUILTIN: list[OptimizerDef] = [
+    SGD,
+    Adam,
+    AdamW,
+    Adamax,
+    NAdam,
+    RAdam,
+    Adagrad,
+    Adadelta,
+    RMSprop,
+    Rprop,
+    ASGD,
+    Adafactor,
+    Lion,
+    LAMB,
+    LARS,
+]
+"""Every built-in definition, registered under its ``name``."""
+
+ALIASES: dict[str, str] = {"Lamb": "LAMB", "TorchAdafactor": "Adafactor"}
+"""Extra registry names: alias -> the ``name`` of a definition in :data:`BUILTIN`."""
+
+NOT_TRANSFORMATIONS: dict[str, str] = {
+    "LBFGS": (
+        "torch.optim.LBFGS needs a closure that re-evaluates the loss several times per step "
+        "(line search), which a gradient transformation cannot do; use optax.lbfgs() with "
+        "optax.value_and_grad_from_state, outside make_optimizer."
+    ),
+    "SparseAdam": (
+        "torch.optim.SparseAdam only accepts sparse gradients (nn.Embedding(sparse=True)); JAX "
+        "produces dense gradients, so use type='Adam' (or 'AdamW')."
+    ),
+    "Optimizer": (
+        "torch.optim.Optimizer is the abstract base class, not an algorithm; choose a concrete "
+        "type such as 'SGD' or 'AdamW'."
+    ),
+}
+"""torch.optim names mmcv registers that cannot be a gradient transformation, with the reason."""

@@ -1,0 +1,423 @@
+"""make_optimizer: an mmcv-style config becomes one optax transformation.
+
+The chain, outermost first (docs/architecture.md)::
+
+    drive_hyperparams            iteration counter; lr / momentum from lr_config / momentum_config
+      accumulate_gradients       optimizer_config.cumulative_iters > 1
+        chain(
+          unscale_gradients      fp16.loss_scale (static or dynamic, GradScaler semantics)
+          clip_by_global_norm    optimizer_config.grad_clip; always records grad_norm
+          skip_not_finite(       fp16 only: a non-finite step leaves the optimizer untouched
+            optimizer))          optimizer.type with per-leaf paramwise groups
+
+Each config key is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxoptim import accumulation, clipping, loss_scale, paramwise, schedules
+from jaxoptim.config import to_dict
+from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, torch_transform
+from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
+
+_FULL_KEYS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
+_HOOK_TYPES = (
+    "OptimizerHook",
+    "Fp16OptimizerHook",
+    "GradientCumulativeOptimizerHook",
+    "GradientCumulativeFp16OptimizerHook",
+)
+_OPTIMIZER_CONFIG_KEYS = (
+    "type",
+    "grad_clip",
+    "cumulative_iters",
+    "detect_anomalous_params",
+    "loss_scale",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerInfo:
+    """What the train step needs to know about a built optimizer (static, not in the state)."""
+
+    optimizer_type: str
+    cumulative_iters: int = 1
+    max_iters: int | None = None
+    loss_scaling: bool = False
+    grad_clip: Mapping[str, Any] | None = None
+    detect_anomalous_params: bool = False
+    momentum_scheduled: bool = False
+    has_momentum: bool = False
+
+
+class Optimizer(optax.GradientTransformationExtraArgs):
+    """The transformation `make_optimizer` returns: an optax transformation plus `.info`."""
+
+    info: OptimizerInfo
+
+
+class HyperparamState(NamedTuple):
+    """State of :func:`drive_hyperparams`.
+
+    Attributes:
+      iteration: mmcv's ``runner.iter``: update calls so far, skipped and accumulating ones
+        included (the schedules follow it).
+      hyperparams: ``{'lr': f32[G], 'momentum': f32[M]}``, the group values used by the last
+        update; index 0 is the optimizer's own group. Without a schedule these are live: set
+        them in the state and the next update uses them (no recompile).
+      inner_state: the state of the wrapped transformation.
+    """
+
+    iteration: jax.Array
+    hyperparams: dict[str, jax.Array]
+    inner_state: Any
+
+
+def drive_hyperparams(
+    inner: optax.GradientTransformation,
+    groups: Callable[[Any], ParamGroups],
+    *,
+    lr: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
+    momentum: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    """Counts iterations and hands the scheduled group hyperparameters to ``inner``.
+
+    Args:
+      inner: the transformation to drive; its ``update`` receives ``hyperparams=``.
+      groups: ``tree -> ParamGroups``, giving the base value of every group.
+      lr: ``bases -> schedule``; ``None`` keeps the live values in the state.
+      momentum: the same for the momentum (``momentum`` or ``betas[0]``).
+
+    Returns:
+      The driving transformation (state :class:`HyperparamState`).
+    """
+
+    def schedules_for(params):
+        pg = groups(params)
+        fns = {}
+        if lr is not None:
+            fns["lr"] = lr(np.asarray(pg.lr, np.float64))
+        if momentum is not None and pg.momentum:
+            fns["momentum"] = momentum(np.asarray(pg.momentum, np.float64))
+        return pg, fns
+
+    def values(pg, fns, iteration, current):
+        hp = dict(current)
+        for key, fn in fns.items():
+            hp[key] = jnp.broadcast_to(jnp.asarray(fn(iteration), jnp.float32), (len(hp[key]),))
+        return hp
+
+    def init_fn(params):
+        pg, fns = schedules_for(params)
+        hp = {"lr": jnp.asarray(pg.lr, jnp.float32)}
+        if pg.momentum:
+            hp["momentum"] = jnp.asarray(pg.momentum, jnp.float32)
+        iteration = jnp.zeros([], jnp.int32)
+        return HyperparamState(iteration, values(pg, fns, iteration, hp), inner.init(params))
+
+    def update_fn(updates, state, params=None, **extra_args):
+        pg, fns = schedules_for(params if params is not None else updates)
+        hp = values(pg, fns, state.iteration, state.hyperparams)
+        updates, inner_state = inner.update(
+            updates, state.inner_state, params, hyperparams=hp, **extra_args
+        )
+        return updates, HyperparamState(state.iteration + 1, hp, inner_state)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def _split_config(cfg: Any) -> dict[str, Any]:
+    if not isinstance(cfg, Mapping):
+        raise TypeError(
+            f"make_optimizer: cfg must be a Mapping (dict or Config), got {type(cfg).__name__}"
+        )
+    cfg = to_dict(cfg)
+    if "optimizer" in cfg:
+        full = cfg
+    elif "type" in cfg:
+        full = {"optimizer": cfg}
+    else:
+        raise KeyError(
+            "make_optimizer: cfg needs the key `optimizer` (a full config) or `type` (an optimizer "
+            f"dict); got keys {sorted(cfg)}"
+        )
+    if not isinstance(full["optimizer"], Mapping):
+        raise TypeError(f"`optimizer` must be a dict, got {full['optimizer']!r}")
+    if "paramwise_cfg" in full:
+        raise KeyError(
+            "`paramwise_cfg` belongs inside `optimizer` (optimizer=dict(..., paramwise_cfg=...))"
+        )
+    for section in ("optimizer_config", "fp16", "lr_config", "momentum_config", "runner"):
+        value = full.get(section)
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"`{section}` must be a dict or None, got {value!r}")
+    opt_cfg = full.get("optimizer_config") or {}
+    if "paramwise_cfg" in opt_cfg:
+        raise KeyError(
+            "`optimizer_config.paramwise_cfg` has no effect in mmcv either: "
+            "move it into `optimizer`"
+        )
+    unknown = [k for k in opt_cfg if k not in _OPTIMIZER_CONFIG_KEYS]
+    if unknown:
+        raise KeyError(
+            f"optimizer_config: unknown key(s) {unknown}; allowed: {list(_OPTIMIZER_CONFIG_KEYS)}"
+        )
+    hook = opt_cfg.get("type", "OptimizerHook")
+    if hook not in _HOOK_TYPES:
+        raise KeyError(f"optimizer_config.type={hook!r} is not one of {list(_HOOK_TYPES)}")
+    if "loss_scale" in opt_cfg and "Fp16" not in hook:
+        raise KeyError(
+            "optimizer_config.loss_scale needs type='Fp16OptimizerHook'; "
+            "or write fp16=dict(loss_scale=...)"
+        )
+    return full
+
+
+def _resolve_max_iters(full, max_iters, iters_per_epoch):
+    runner = full.get("runner") or {}
+    if max_iters is None:
+        if runner.get("max_iters") is not None:
+            max_iters = int(runner["max_iters"])
+        elif runner.get("max_epochs") is not None and iters_per_epoch is not None:
+            max_iters = int(runner["max_epochs"]) * int(iters_per_epoch)
+    return max_iters
+
+
+def _call_user_optimizer(name: str, factory: Callable, kwargs: Mapping[str, Any]):
+    try:
+        tx = factory(**kwargs)
+    except TypeError as err:
+        raise TypeError(
+            f"{name}: {err}. If this config inherits a base optimizer of another type, write "
+            "`_delete_=True` in the child's `optimizer` dict."
+        ) from err
+    if not isinstance(tx, optax.GradientTransformation):
+        if hasattr(tx, "init") and hasattr(tx, "update"):
+            tx = optax.GradientTransformationExtraArgs(tx.init, tx.update)
+        else:
+            raise TypeError(
+                f"optimizer type {name!r} returned {type(tx).__name__}, not an optax "
+                "GradientTransformation (an object with init and update)"
+            )
+    return tx
+
+
+def _user_optimizer(name, factory, kwargs, groups_fn):
+    """A user's optax optimizer under the paramwise/schedule machinery.
+
+    The learning rate is made live with ``optax.inject_hyperparams`` when the factory takes a
+    numeric ``lr`` or ``learning_rate``; per-group lr multipliers scale the updates (exact for
+    optimizers whose update is proportional to the lr, as every optax optimizer is).
+    """
+    lr_key = next(
+        (k for k in ("lr", "learning_rate") if isinstance(kwargs.get(k), (int, float))), None
+    )
+    if lr_key is None:
+        params = inspect.signature(factory).parameters if callable(factory) else {}
+        for k in ("lr", "learning_rate"):
+            default = params[k].default if k in params else None
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                lr_key, kwargs = k, {**kwargs, k: default}
+                break
+    base_lr = float(kwargs[lr_key]) if lr_key else None
+    if lr_key is not None:
+        static = tuple(
+            k for k, v in kwargs.items() if not isinstance(v, (int, float)) or isinstance(v, bool)
+        )
+
+        @functools.wraps(factory)
+        def build(**kw):
+            return _call_user_optimizer(name, factory, kw)
+
+        inner = optax.inject_hyperparams(build, static_args=static, hyperparam_dtype=jnp.float32)(
+            **kwargs
+        )
+    else:
+        inner = _call_user_optimizer(name, factory, kwargs)
+
+    def init_fn(params):
+        pg = groups_fn(params)
+        if any(leaf.overrides for leaf in pg.leaves):
+            raise ValueError(
+                f"paramwise weight-decay or hyperparameter rules need a built-in optimizer; "
+                f"{name!r} is a user optimizer (per-group lr multipliers and frozen=True work)"
+            )
+        return inner.init(params)
+
+    def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
+        if lr_key is not None and hyperparams is not None:
+            state = state._replace(hyperparams={**state.hyperparams, lr_key: hyperparams["lr"][0]})
+        deltas, state = inner.update(updates, state, params, **extra_args)
+        pg = groups_fn(updates)
+        leaves, treedef = jax.tree_util.tree_flatten(deltas)
+        scaled = []
+        for d, leaf in zip(leaves, pg.leaves):
+            if leaf.frozen:
+                scaled.append(jnp.zeros_like(d))
+            elif base_lr and pg.lr[leaf.lr_index] != base_lr:
+                scaled.append(d * (pg.lr[leaf.lr_index] / base_lr))
+            else:
+                scaled.append(d)
+        return jax.tree_util.tree_unflatten(treedef, scaled), state
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn), base_lr
+
+
+def make_optimizer(
+    cfg: Mapping[str, Any],
+    *,
+    param_kinds: Any = None,
+    max_iters: int | None = None,
+    iters_per_epoch: int | None = None,
+) -> Optimizer:
+    """Builds one optax transformation from an mmcv-style config.
+
+    Args:
+      cfg: a full config (key ``optimizer``; optionally ``optimizer_config``, ``fp16``,
+        ``lr_config``, ``momentum_config``, ``runner``) or an optimizer dict (key ``type``).
+      param_kinds: a pytree like the params whose leaves are ``'norm'``, ``'dwconv'``,
+        ``'dcn_offset'`` or ``None`` (see :func:`jaxoptim.param_kinds`); without it the
+        paramwise rules fall back to parameter names.
+      max_iters: total iterations (schedules, accumulation remainder); default from
+        ``cfg.runner``.
+      iters_per_epoch: iterations per epoch, for ``by_epoch`` policies and ``max_epochs``.
+
+    Returns:
+      An optax ``GradientTransformationExtraArgs`` whose ``update(grads, state, params)``
+      needs ``params``. Its state carries the iteration, the live lr and momentum, the loss
+      scaler and the optimizer statistics.
+
+    Examples:
+      >>> import jax.numpy as jnp, optax
+      >>> tx = make_optimizer(dict(type='SGD', lr=0.1, momentum=0.9))
+      >>> params = {'w': jnp.ones(3)}
+      >>> state = tx.init(params)
+      >>> updates, state = tx.update({'w': jnp.ones(3)}, state, params)
+      >>> optax.apply_updates(params, updates)['w']
+      Array([0.9, 0.9, 0.9], dtype=float32)
+    """
+    full = _split_config(cfg)
+    optimizer = dict(full["optimizer"])
+    opt_type = optimizer.pop("type", None)
+    if opt_type is None:
+        raise KeyError("`optimizer` needs a `type` (e.g. optimizer=dict(type='SGD', lr=0.01))")
+    constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
+    paramwise_cfg = optimizer.pop("paramwise_cfg", None)
+    factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
+    constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")
+    constructor = constructor_cls(dict(optimizer, type=opt_type), paramwise_cfg)
+    max_iters = _resolve_max_iters(full, max_iters, iters_per_epoch)
+
+    if isinstance(factory, OptimizerDef):
+        hp = factory.hyperparams(**optimizer)
+
+        def groups(tree):
+            return paramwise.groups_from_table(constructor(tree, param_kinds), factory, hp)
+
+        groups = cached_groups(groups)
+        opt = torch_transform(factory, hp, groups=groups)
+        base_lr = float(hp["lr"])
+        has_momentum = factory.momentum_key is not None
+    else:
+
+        def groups(tree):
+            table = constructor(tree, param_kinds)
+            return paramwise.groups_from_table(table, None, optimizer)
+
+        groups = cached_groups(groups)
+        opt, base_lr = _user_optimizer(opt_type, factory, optimizer, groups)
+        has_momentum = False
+
+    opt_cfg = dict(full.get("optimizer_config") or {})
+    fp16 = full.get("fp16")
+    if "loss_scale" in opt_cfg:
+        fp16 = {"loss_scale": opt_cfg["loss_scale"]}
+    scaler = loss_scale.parse_fp16(fp16) if fp16 is not None else None
+    grad_clip = clipping.parse_grad_clip(opt_cfg.get("grad_clip"))
+    cumulative = opt_cfg.get("cumulative_iters", 1)
+    detect = opt_cfg.get("detect_anomalous_params", False)
+    if not isinstance(detect, bool):
+        raise TypeError(f"optimizer_config.detect_anomalous_params must be a bool, got {detect!r}")
+
+    def trainable(tree):
+        pg = groups(tree)
+        leaves, treedef = jax.tree_util.tree_flatten(tree)
+        return jax.tree_util.tree_unflatten(treedef, [not leaf.frozen for leaf in pg.leaves])
+
+    core = optax.chain(
+        *([loss_scale.unscale_gradients(**scaler)] if scaler is not None else []),
+        clipping.clip_by_global_norm(
+            grad_clip["max_norm"] if grad_clip else None,
+            grad_clip["norm_type"] if grad_clip else 2.0,
+            trainable=trainable,
+        ),
+        loss_scale.skip_not_finite(opt) if scaler is not None else opt,
+    )
+    if isinstance(cumulative, bool) or not isinstance(cumulative, int):
+        raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
+    if cumulative > 1:
+        core = accumulation.accumulate_gradients(core, cumulative, max_iters)
+    elif cumulative < 1:
+        raise ValueError(f"optimizer_config.cumulative_iters must be >= 1, got {cumulative}")
+
+    lr_fn = momentum_fn = None
+    lr_config = full.get("lr_config")
+    if lr_config is not None:
+        if base_lr is None:
+            raise ValueError(
+                f"lr_config needs an optimizer with a learning rate; {opt_type!r} has none"
+            )
+        schedules.lr_schedule(
+            lr_config, base_lr, max_iters=max_iters, iters_per_epoch=iters_per_epoch
+        )
+
+        def lr_fn(bases):
+            return schedules.lr_schedule(
+                lr_config, bases, max_iters=max_iters, iters_per_epoch=iters_per_epoch
+            )
+
+    momentum_config = full.get("momentum_config")
+    if momentum_config is not None:
+        if not has_momentum:
+            raise ValueError(
+                f"momentum_config: optimizer {opt_type!r} has no momentum or betas to schedule"
+            )
+        base_momentum = factory.momentum_of(hp)
+        if factory.name == "SGD" and base_momentum == 0:
+            raise ValueError(
+                "momentum_config on SGD with momentum=0: set optimizer.momentum to the base value "
+                "(the momentum buffer is only kept when momentum is non-zero)"
+            )
+        schedules.momentum_schedule(
+            momentum_config, base_momentum, max_iters=max_iters, iters_per_epoch=iters_per_epoch
+        )
+
+        def momentum_fn(bases):
+            return schedules.momentum_schedule(
+                momentum_config, bases, max_iters=max_iters, iters_per_epoch=iters_per_epoch
+            )
+
+    tx = drive_hyperparams(core, groups, lr=lr_fn, momentum=momentum_fn)
+    built = Optimizer(tx.init, tx.update)
+    built.info = OptimizerInfo(
+        optimizer_type=opt_type,
+        cumulative_iters=cumulative,
+        max_iters=max_iters,
+        loss_scaling=scaler is not None,
+        grad_clip=grad_clip,
+        detect_anomalous_params=detect,
+        momentum_scheduled=momentum_fn is not None,
+        has_momentum=has_momentum,
+    )
+    return built

@@ -1,0 +1,585 @@
+"""The ``jaxoptim`` command: ``train``, ``explain``, ``schedule`` and ``unused`` on a config.
+
+Every command reads an mmcv-style config file (``_base_``, ``_delete_``, ``custom_imports``,
+``--cfg-options a.b=v``) describing a demo model (:mod:`jaxoptim.demo`) trained on
+scikit-learn's digits::
+
+    jaxoptim train configs/digits_demo.py
+    jaxoptim train configs/digits_demo.py --resume --max-iters 200
+    jaxoptim explain configs/paramwise_custom_keys.py
+    jaxoptim schedule configs/cyclic_lr_momentum.py --out lr.png
+    jaxoptim unused configs/digits_unused_head.py
+
+The functions :func:`train`, :func:`explain`, :func:`schedule` and :func:`unused` are the
+commands' in-process forms. Errors a user can fix print one line (``jaxoptim: error: ...``)
+and exit with 2 (bad command line) or 1 (bad config); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import sys
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import jaxoptim
+from jaxoptim import checkpoint, demo
+from jaxoptim import config as config_lib
+
+PRECISIONS = ("float32", "bfloat16", "float16")
+RUNNERS = {"EpochBasedRunner": "max_epochs", "IterBasedRunner": "max_iters"}
+_LOG_KEYS = ("interval",)
+_METRIC_KEYS = ("loss", "lr", "momentum", "grad_norm", "loss_scale")
+_CHECKPOINT_KEYS = ("interval", "by_epoch", "max_keep", "max_keep_ckpts")
+
+
+class CLIError(Exception):
+    """An error the user fixes in the config (exit code 1)."""
+
+    exit_code = 1
+
+
+class UsageError(CLIError):
+    """An error the user fixes on the command line (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclasses.dataclass
+class Task:
+    """Everything a command needs, built from one config.
+
+    Attributes:
+      cfg: the merged config as plain nested dicts.
+      data: train/test arrays from :func:`jaxoptim.demo.load_digits`.
+      model: the Flax module (its ``dtype`` follows ``precision``).
+      params: freshly initialised float32 parameters.
+      kinds: :func:`jaxoptim.param_kinds` of the model.
+      batch_size: images per training batch.
+      iters_per_epoch: full batches per epoch.
+      max_iters: the schedule's length in iterations (from ``runner``).
+      precision: ``'float32'``, ``'bfloat16'`` or ``'float16'``.
+      seed: seeds the initialisation and every epoch's shuffle.
+    """
+
+    cfg: dict
+    data: dict
+    model: nn.Module
+    params: Any
+    kinds: Any
+    batch_size: int
+    iters_per_epoch: int
+    max_iters: int
+    precision: str
+    seed: int
+
+    def loss_fn(self, params: Any, batch: Mapping[str, Any]) -> tuple[jax.Array, dict]:
+        """Mean softmax cross-entropy (computed in float32) and the batch accuracy."""
+        logits = self.model.apply({"params": params}, batch["image"]).astype(jnp.float32)
+        labels = batch["label"]
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+        accuracy = jnp.mean(jnp.argmax(logits, -1) == labels)
+        return loss, {"accuracy": accuracy}
+
+    @functools.cached_property
+    def predict(self) -> Any:
+        """Jitted ``(params, images) -> predicted labels`` (compiled once per task)."""
+
+        def predict(params, images):
+            logits = self.model.apply({"params": params}, images)
+            return jnp.argmax(logits.astype(jnp.float32), -1)
+
+        return jax.jit(predict)
+
+    def example_batch(self) -> dict[str, np.ndarray]:
+        """The first training batch of epoch 0."""
+        return next(demo.epoch_batches(self.data, self.batch_size, seed=self.seed, epoch=0))
+
+
+def load_config(path: str | Path, cfg_options: Sequence[str] | Mapping | None = None) -> dict:
+    """Reads a config file and applies ``--cfg-options``.
+
+    Args:
+      path: the config file.
+      cfg_options: ``['optimizer.lr=0.1', ...]`` or an already parsed ``{'optimizer.lr': 0.1}``.
+
+    Returns:
+      The merged config as plain nested dicts.
+
+    Raises:
+      UsageError: the file does not exist or an option is not ``key=value``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"config file {str(path)!r} does not exist")
+    cfg = jaxoptim.Config.fromfile(str(path))
+    if cfg_options:
+        if not isinstance(cfg_options, Mapping):
+            try:
+                cfg_options = config_lib.parse_cfg_options(list(cfg_options))
+            except ValueError as e:
+                raise UsageError(f"--cfg-options: {e}") from None
+        cfg.merge_from_dict(dict(cfg_options))
+    return config_lib.to_dict(cfg)
+
+
+def _check_keys(section: str, value: Any, allowed: Sequence[str]) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise CLIError(f"`{section}` must be a dict, got {value!r}")
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise CLIError(f"{section}: unknown key(s) {unknown}; supported keys are {list(allowed)}")
+    return dict(value)
+
+
+def _precision(cfg: Mapping) -> str:
+    precision = cfg.get("precision")
+    if precision is None:
+        # mmcv semantics: an `fp16` section means fp16 training.
+        return "float16" if cfg.get("fp16") is not None else "float32"
+    if precision not in PRECISIONS:
+        raise CLIError(f"precision: {precision!r} is not one of {list(PRECISIONS)}")
+    return precision
+
+
+def _schedule_length(cfg: Mapping, iters_per_epoch: int) -> int:
+    runner = cfg.get("runner")
+    if not isinstance(runner, Mapping) or runner.get("type") not in RUNNERS:
+        raise CLIError(
+            "runner: needs dict(type='EpochBasedRunner', max_epochs=N) or "
+            f"dict(type='IterBasedRunner', max_iters=N), got {runner!r}"
+        )
+    key = RUNNERS[runner["type"]]
+    _check_keys("runner", runner, ("type", key))
+    count = runner.get(key)
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        raise CLIError(f"runner.{key} must be a positive int, got {count!r}")
+    return count * iters_per_epoch if key == "max_epochs" else count
+
+
+def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> Task:
+    """Builds the data, the model and its parameters from a config.
+
+    Args:
+      cfg: a merged config (plain dicts).
+      seed: overrides the config's top-level ``seed`` (default 0).
+      init: build the model and its parameters (``schedule`` needs neither).
+
+    Returns:
+      The :class:`Task`.
+
+    Raises:
+      CLIError: a bad ``data``, ``runner``, ``precision`` or ``model`` entry, or a model whose
+        output does not fit the data; the message names the key.
+    """
+    data_cfg = dict(cfg.get("data") or {"type": "digits"})
+    data = demo.load_digits(data_cfg)
+    batch_size = data_cfg.get("batch_size", 64)
+    try:
+        ipe = demo.iters_per_epoch(len(data["train_label"]), batch_size)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    task = Task(
+        cfg=dict(cfg),
+        data=data,
+        model=None,
+        params=None,
+        kinds=None,
+        batch_size=batch_size,
+        iters_per_epoch=ipe,
+        max_iters=_schedule_length(cfg, ipe),
+        precision=_precision(cfg),
+        seed=int(cfg.get("seed", 0) if seed is None else seed),
+    )
+    if init:
+        _init_model(task)
+    return task
+
+
+def _init_model(task: Task) -> None:
+    model_cfg = task.cfg.get("model")
+    if not isinstance(model_cfg, Mapping):
+        raise CLIError(f"`model` must be a dict such as dict(type='DigitsNet'), got {model_cfg!r}")
+    model = demo.build_model(model_cfg, dtype=jnp.dtype(task.precision))
+    example = task.example_batch()["image"]
+    num_classes = int(task.data["train_label"].max()) + 1
+    try:
+        params, kinds = _initial_params(model, task.seed, example)
+    except Exception as e:  # a shape or argument error inside the user's model
+        raise CLIError(
+            f"model {model_cfg['type']!r} does not fit the digits images "
+            f"{tuple(example.shape)}: {type(e).__name__}: {e}"
+        ) from e
+    out = jax.eval_shape(model.apply, {"params": params}, example)
+    if out.shape != (len(example), num_classes):
+        raise CLIError(
+            f"model {model_cfg['type']!r} outputs shape {out.shape}, the digits data needs "
+            f"{(len(example), num_classes)}: set model.num_classes={num_classes}"
+        )
+    task.model, task.params, task.kinds = model, params, kinds
+
+
+# Initial parameters by (model, seed, input): commands run in one process (tests, notebooks)
+# skip re-initialising; fresh device buffers each time, since the train step donates them.
+_INITIAL_PARAMS: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _initial_params(model: nn.Module, seed: int, example: np.ndarray) -> tuple[Any, Any]:
+    key = (repr(model), seed, example.shape, str(example.dtype))
+    if key not in _INITIAL_PARAMS:
+        variables = jax.jit(model.init)(jax.random.key(seed), example)
+        kinds = jaxoptim.param_kinds(model, example)
+        _INITIAL_PARAMS[key] = (jax.device_get(variables["params"]), kinds)
+    params, kinds = _INITIAL_PARAMS[key]
+    return jax.device_put(params), kinds
+
+
+def _to_host(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    out = {}
+    for key, value in jax.device_get({k: metrics[k] for k in keys if k in metrics}).items():
+        value = np.asarray(value)
+        if value.dtype == bool:
+            out[key] = bool(value.reshape(-1)[0]) if value.size else False
+        elif value.size == 1:
+            out[key] = float(value.reshape(-1)[0])
+        else:
+            out[key] = value.astype(float).tolist()
+    return out
+
+
+def evaluate(task: Task, params: Any) -> float:
+    """Accuracy on the held-out test images."""
+    predicted = np.asarray(task.predict(params, task.data["test_image"]))
+    return float(np.mean(predicted == task.data["test_label"]))
+
+
+def _save(ckpt_dir: Path, state: Any, step: int, max_keep: int | None) -> None:
+    jaxoptim.save_checkpoint(ckpt_dir, state, step=step, max_to_keep=max_keep)
+
+
+class _Progress:
+    """A rich progress bar with the latest metrics, or nothing when disabled."""
+
+    def __init__(self, enabled: bool, total: int, done: int):
+        self._bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("[bold]train"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[info]}"),
+                console=Console(stderr=True),
+            )
+            self._task = self._bar.add_task("train", total=total, completed=done, info="")
+            self._bar.start()
+
+    def update(self, it: int, record: Mapping[str, Any] | None) -> None:
+        if self._bar is None:
+            return
+        info = None
+        if record is not None:
+            info = "  ".join(
+                f"{k} {_fmt(record[k])}" for k in _METRIC_KEYS if record.get(k) is not None
+            )
+        kwargs = {} if info is None else {"info": info}
+        self._bar.update(self._task, completed=it, **kwargs)
+
+    def print(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(text)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_fmt(v) for v in value) + "]"
+    return f"{value:.4g}"
+
+
+def train(
+    config: str | Path,
+    *,
+    work_dir: str | Path | None = None,
+    resume: bool = False,
+    max_iters: int | None = None,
+    cfg_options: Sequence[str] | Mapping | None = None,
+    seed: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Trains the config's model on digits; the ``jaxoptim train`` command.
+
+    The schedules always span the config's ``runner`` length; ``max_iters`` stops training
+    after that many iterations in total (a checkpoint is written there), so a later
+    ``resume=True`` run continues exactly as if it had never stopped.
+
+    Args:
+      config: the config file.
+      work_dir: where ``log.jsonl`` and ``checkpoints/`` go; default the config's
+        ``work_dir`` or ``work_dirs/<config stem>``.
+      resume: continue from the latest checkpoint in ``<work_dir>/checkpoints``.
+      max_iters: stop after this many iterations in total (counting resumed ones).
+      cfg_options: ``['optimizer.lr=0.1', ...]`` overrides.
+      seed: overrides the config's ``seed``.
+      progress: show the progress bar (default: when stderr is a terminal).
+
+    Returns:
+      ``{'state': TrainState, 'accuracy': float, 'iters': int, 'work_dir': Path,
+      'history': [log records written by this call], 'seconds': float}``.
+    """
+    started = time.perf_counter()
+    cfg = load_config(config, cfg_options)
+    task = build_task(cfg, seed=seed)
+    work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
+    ckpt_dir = (work_dir / "checkpoints").absolute()
+    log_cfg = _check_keys("log_config", cfg.get("log_config"), _LOG_KEYS)
+    ckpt_cfg = _check_keys("checkpoint_config", cfg.get("checkpoint_config"), _CHECKPOINT_KEYS)
+    log_interval = int(log_cfg.get("interval", 10))
+    by_epoch = ckpt_cfg.get("by_epoch", cfg["runner"]["type"] == "EpochBasedRunner")
+    ckpt_interval = int(ckpt_cfg.get("interval", 1))
+    max_keep = ckpt_cfg.get("max_keep", ckpt_cfg.get("max_keep_ckpts", 3))
+    ipe = task.iters_per_epoch
+
+    tx = jaxoptim.make_optimizer(
+        cfg, param_kinds=task.kinds, max_iters=task.max_iters, iters_per_epoch=ipe
+    )
+    state = jaxoptim.TrainState.create(params=task.params, tx=tx)
+    step_fn = jaxoptim.make_train_step(
+        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds
+    )
+    it = 0
+    last = checkpoint.latest_step(ckpt_dir)
+    if resume:
+        if last is None:
+            raise CLIError(f"--resume: no checkpoint in {ckpt_dir}")
+        state = jaxoptim.restore_checkpoint(ckpt_dir, state, step=last)
+        it = int(last)
+    elif last is not None:
+        raise CLIError(
+            f"{ckpt_dir} already has checkpoints (the latest after {last} iterations): add "
+            "--resume to continue that run, or give another --work-dir"
+        )
+    stop = task.max_iters if max_iters is None else min(int(max_iters), task.max_iters)
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    history: list[dict[str, Any]] = []
+    bar = _Progress(sys.stderr.isatty() if progress is None else progress, stop, it)
+    accuracy, evaluated_at, saved_at = None, None, it if resume else None
+    with open(work_dir / "log.jsonl", "a") as log, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+
+        def write(record: dict[str, Any]) -> None:
+            history.append(record)
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+
+        try:
+            while it < stop:
+                epoch = it // ipe
+                batches = demo.epoch_batches(
+                    task.data, task.batch_size, seed=task.seed, epoch=epoch, start=it % ipe
+                )
+                for batch in batches:
+                    if it >= stop:
+                        break
+                    state, metrics = step_fn(state, batch)
+                    it += 1
+                    record = None
+                    if it % log_interval == 0 or it == stop:
+                        record = _train_record(it, epoch, metrics)
+                        write(record)
+                    bar.update(it, record)
+                    if not by_epoch and it % ckpt_interval == 0:
+                        _save(ckpt_dir, state, it, max_keep)
+                        saved_at = it
+                if it % ipe == 0 and it > epoch * ipe:
+                    accuracy, evaluated_at = evaluate(task, state.params), it
+                    write({"mode": "val", "epoch": epoch + 1, "iter": it, "accuracy": accuracy})
+                    bar.print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}")
+                    if by_epoch and (epoch + 1) % ckpt_interval == 0:
+                        _save(ckpt_dir, state, it, max_keep)
+                        saved_at = it
+            if evaluated_at != it:
+                accuracy = evaluate(task, state.params)
+                epoch = (it - 1) // ipe + 1 if it else 0
+                write({"mode": "val", "epoch": epoch, "iter": it, "accuracy": accuracy})
+            if saved_at != it:
+                _save(ckpt_dir, state, it, max_keep)
+        finally:
+            bar.close()
+    return {
+        "state": state,
+        "accuracy": accuracy,
+        "iters": it,
+        "work_dir": work_dir,
+        "history": history,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _train_record(it: int, epoch: int, metrics: Mapping[str, Any]) -> dict[str, Any]:
+    host = _to_host(metrics, _METRIC_KEYS + ("skipped",))
+    record = {"mode": "train", "iter": it, "epoch": epoch + 1}
+    for key in _METRIC_KEYS:
+        record[key] = host.get(key)
+    record["skipped"] = bool(host.get("skipped", False))
+    return record
+
+
+def explain(config: str | Path, *, cfg_options: Sequence[str] | Mapping | None = None) -> str:
+    """The per-parameter table of the config's optimizer on the config's model."""
+    cfg = load_config(config, cfg_options)
+    task = build_task(cfg)
+    return str(jaxoptim.explain(cfg, task.params, param_kinds=task.kinds))
+
+
+def schedule(
+    config: str | Path,
+    out: str | Path,
+    *,
+    max_iters: int | None = None,
+    cfg_options: Sequence[str] | Mapping | None = None,
+) -> Path:
+    """Writes the lr (and momentum) curves of the config to a PNG.
+
+    Args:
+      config: the config file.
+      out: the PNG to write.
+      max_iters: the schedule's length; default the config's ``runner`` length.
+      cfg_options: overrides.
+
+    Returns:
+      The path written.
+    """
+    cfg = load_config(config, cfg_options)
+    task = build_task(cfg, init=False)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from jaxoptim import plot
+
+    plot.plot_schedules(
+        cfg, out, max_iters=max_iters or task.max_iters, iters_per_epoch=task.iters_per_epoch
+    )
+    return out
+
+
+def unused(config: str | Path, *, cfg_options: Sequence[str] | Mapping | None = None) -> list:
+    """The parameters the config's loss does not depend on, on one example batch."""
+    cfg = load_config(config, cfg_options)
+    task = build_task(cfg)
+    return list(
+        jaxoptim.find_unused_params(task.loss_fn, task.params, task.example_batch(), has_aux=True)
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    common.add_argument("config", help="a Python config file")
+    common.add_argument(
+        "--cfg-options", nargs="+", default=[], metavar="KEY=VALUE", help="override config keys"
+    )
+    parser = _Parser(
+        prog="jaxoptim", description="mmcv-style optimizer configs as one optax transformation."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = commands.add_parser("train", parents=[common], help="train the config's demo model")
+    p.add_argument("--work-dir", help="default: work_dirs/<config stem>")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
+    p.add_argument("--max-iters", type=int, help="stop after N iterations in total")
+    p.add_argument("--seed", type=int, help="overrides the config's seed")
+    commands.add_parser("explain", parents=[common], help="print the per-parameter table")
+    p = commands.add_parser("schedule", parents=[common], help="plot the lr/momentum curves")
+    p.add_argument("--out", required=True, help="the PNG to write")
+    p.add_argument("--max-iters", type=int, help="schedule length (default: the runner's)")
+    commands.add_parser("unused", parents=[common], help="list parameters the loss ignores")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "train":
+        result = train(
+            args.config,
+            work_dir=args.work_dir,
+            resume=args.resume,
+            max_iters=args.max_iters,
+            cfg_options=args.cfg_options,
+            seed=args.seed,
+        )
+        print(
+            f"trained {result['iters']} iterations in {result['seconds']:.1f} s; "
+            f"test accuracy {result['accuracy']:.4f}; work dir {result['work_dir']}"
+        )
+    elif args.command == "explain":
+        print(explain(args.config, cfg_options=args.cfg_options))
+    elif args.command == "schedule":
+        out = schedule(
+            args.config, args.out, max_iters=args.max_iters, cfg_options=args.cfg_options
+        )
+        print(f"wrote {out}")
+    else:
+        found = unused(args.config, cfg_options=args.cfg_options)
+        print("\n".join(f"{p.name} {tuple(p.shape)}" for p in found) or "no unused parameters")
+    return 0
+
+
+def _one_line(error: BaseException) -> str:
+    message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    message = " ".join(str(message).split())
+    if isinstance(error, CLIError):
+        return message
+    return f"{type(error).__name__}: {message}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the ``jaxoptim`` command line; returns the exit code.
+
+    Args:
+      argv: the arguments (default ``sys.argv[1:]``).
+
+    Returns:
+      0 on success, 2 for a bad command line, 1 for a bad config or a failed run.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        return _run(_parser().parse_args(argv))
+    except Exception as e:
+        if debug:
+            raise
+        print(f"jaxoptim: error: {_one_line(e)}", file=sys.stderr)
+        return getattr(e, "exit_code", 1)

@@ -1,0 +1,263 @@
+"""The jitted train step: mixed precision, loss scaling, metrics, data parallelism.
+
+The JAX form of mmcv's ``OptimizerHook`` / ``Fp16OptimizerHook`` + ``wrap_fp16_model``:
+parameters stay float32 (the master copy), the loss function runs on a copy cast to the compute
+dtype (norm-layer parameters stay float32 and, for Flax linen, norm outputs are cast back to the
+compute dtype as mmcv's ``patch_norm_fp32`` does), the loss is multiplied by the current loss
+scale before differentiation, and the optimizer built by :func:`jaxoptim.make_optimizer` unscales,
+clips, skips non-finite steps and updates the scale.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jaxoptim import accumulation, clipping, loss_scale
+from jaxoptim.builder import HyperparamState
+
+logger = logging.getLogger("jaxoptim")
+
+_PRECISIONS = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
+_LINEN_NORMS = tuple(
+    getattr(nn, name)
+    for name in ("BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm")
+    if hasattr(nn, name)
+)
+
+
+class TrainState(struct.PyTreeNode):
+    """Everything a training run carries from step to step (and into checkpoints).
+
+    Attributes:
+      step: iterations run so far (int32).
+      params: the float32 master parameters.
+      opt_state: the optimizer state (iteration, live hyperparameters, loss scaler, statistics).
+      model_state: non-trainable collections (e.g. ``batch_stats``); ``{}`` when unused.
+    """
+
+    step: jax.Array
+    params: Any
+    opt_state: Any
+    model_state: Any = struct.field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, params: Any, tx: optax.GradientTransformation, model_state: Any = None):
+        """A fresh state: step 0 and ``tx.init(params)``."""
+        return cls(
+            step=jnp.zeros([], jnp.int32),
+            params=params,
+            opt_state=tx.init(params),
+            model_state={} if model_state is None else model_state,
+        )
+
+
+def current_loss_scale(opt_state: Any) -> jax.Array:
+    """The loss scale the next step multiplies the loss by (1.0 without loss scaling)."""
+    return loss_scale.current_loss_scale(opt_state)
+
+
+def _find(tree: Any, cls: type) -> list:
+    found = jax.tree_util.tree_leaves(tree, is_leaf=lambda x: isinstance(x, cls))
+    return [x for x in found if isinstance(x, cls)]
+
+
+def _is_float(x: Any) -> bool:
+    return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.floating)
+
+
+def cast_params(params: Any, dtype: Any, param_kinds: Any = None) -> Any:
+    """Casts floating leaves to ``dtype``, keeping ``'norm'`` leaves (from param_kinds) float32."""
+    if param_kinds is None:
+        return jax.tree_util.tree_map(lambda p: p.astype(dtype) if _is_float(p) else p, params)
+    kinds = jax.tree_util.tree_structure(params).flatten_up_to(param_kinds)
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    cast = [
+        p.astype(dtype) if _is_float(p) and kind != "norm" else p for p, kind in zip(leaves, kinds)
+    ]
+    return jax.tree_util.tree_unflatten(treedef, cast)
+
+
+def _norm_outputs_to_input_dtype(next_fun, args, kwargs, context):
+    out = next_fun(*args, **kwargs)
+    if (
+        isinstance(context.module, _LINEN_NORMS)
+        and context.method_name == "__call__"
+        and args
+        and _is_float(args[0])
+        and _is_float(out)
+        and args[0].dtype != out.dtype
+    ):
+        return out.astype(args[0].dtype)
+    return out
+
+
+def replicate(tree: Any, mesh: Mesh) -> Any:
+    """Places every leaf of ``tree`` on all devices of ``mesh`` (parameters, optimizer state)."""
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+
+
+def shard_batch(batch: Any, mesh: Mesh, axis: str = "data") -> Any:
+    """Splits the leading dimension of every batch leaf over the mesh axis ``axis``."""
+    return jax.device_put(batch, NamedSharding(mesh, PartitionSpec(axis)))
+
+
+def _opt_state_sharding(opt_state: Any, mesh: Mesh, axis: str) -> Any:
+    size = mesh.shape[axis]
+
+    def spec(x):
+        if hasattr(x, "shape") and x.ndim >= 1 and x.shape[0] % size == 0 and x.shape[0] >= size:
+            return NamedSharding(mesh, PartitionSpec(axis))
+        return NamedSharding(mesh, PartitionSpec())
+
+    return jax.tree_util.tree_map(spec, opt_state)
+
+
+def shard_train_state(
+    state: TrainState, mesh: Mesh, *, shard_opt_state: bool = False, axis: str = "data"
+):
+    """Replicates ``state`` over ``mesh``; with ``shard_opt_state`` the optimizer statistics
+    whose first dimension divides evenly are split over ``axis`` (ZeRO-1 style)."""
+    state = replicate(state, mesh)
+    if shard_opt_state:
+        state = state.replace(
+            opt_state=jax.device_put(
+                state.opt_state, _opt_state_sharding(state.opt_state, mesh, axis)
+            )
+        )
+    return state
+
+
+def make_train_step(
+    loss_fn: Callable[..., Any],
+    tx: optax.GradientTransformation,
+    *,
+    precision: str = "float32",
+    has_aux: bool = False,
+    param_kinds: Any = None,
+    donate: bool = True,
+    mesh: Mesh | None = None,
+    shard_opt_state: bool = False,
+    data_axis: str = "data",
+    with_model_state: bool = False,
+) -> Callable[[TrainState, Any], tuple[TrainState, dict[str, jax.Array]]]:
+    """Builds the jitted ``step(state, batch) -> (state, metrics)``.
+
+    Args:
+      loss_fn: ``loss_fn(params, batch) -> loss`` or ``(loss, aux)`` with ``has_aux``.
+      tx: the optimizer, normally from :func:`jaxoptim.make_optimizer`.
+      precision: ``'float32'``, ``'bfloat16'`` or ``'float16'``: the dtype the loss function
+        computes in; master parameters, gradients and optimizer state stay float32.
+      has_aux: ``loss_fn`` returns ``(loss, aux)``; ``aux`` is returned in ``metrics['aux']``.
+      param_kinds: the tree from :func:`jaxoptim.param_kinds`; its ``'norm'`` leaves stay float32.
+      donate: donate the input state's buffers to the output.
+      mesh: a device mesh for data parallelism: give the step a batch placed with
+        :func:`shard_batch` and a state placed with :func:`shard_train_state`. Gradients are
+        reduced by XLA, and the finiteness check sees the global gradients, so a non-finite
+        gradient on any device skips the step everywhere.
+      shard_opt_state: keep optimizer statistics split over ``data_axis`` between steps.
+      data_axis: the mesh axis the batch is split over.
+      with_model_state: ``loss_fn(params, model_state, batch)`` returns
+        ``(loss, new_model_state)`` (or ``(loss, (new_model_state, aux))`` with ``has_aux``):
+        non-trainable collections such as BatchNorm's ``batch_stats``, carried in
+        ``TrainState.model_state``. As in torch, they are updated on a skipped step too.
+
+    Returns:
+      The jitted step. ``metrics`` has ``loss`` (unscaled, float32), ``grad_norm`` (global norm
+      of the unscaled gradients before clipping), ``lr``, ``loss_scale`` (the scale this step
+      used), ``skipped`` (the gradients were not finite and nothing was applied), ``updated``
+      (an optimizer step happened: false inside an accumulation window or on a skip), and
+      ``momentum`` when the optimizer has one.
+    """
+    if precision not in _PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {sorted(_PRECISIONS)}")
+    compute_dtype = _PRECISIONS[precision]
+    info = getattr(tx, "info", None)
+    cumulative = info.cumulative_iters if info is not None else 1
+    max_iters = info.max_iters if info is not None else None
+
+    def run_loss(params, model_state, batch):
+        if compute_dtype != jnp.float32:
+            params = cast_params(params, compute_dtype, param_kinds)
+            batch = jax.tree_util.tree_map(
+                lambda x: x.astype(compute_dtype) if _is_float(x) else x, batch
+            )
+        with nn.intercept_methods(_norm_outputs_to_input_dtype):
+            if with_model_state:
+                out = loss_fn(params, model_state, batch)
+                loss, (model_state, aux) = out if has_aux else (out[0], (out[1], None))
+            else:
+                out = loss_fn(params, batch)
+                loss, aux = out if has_aux else (out, None)
+        return jnp.asarray(loss).astype(jnp.float32), (model_state, aux)
+
+    def step(state: TrainState, batch: Any):
+        if cumulative > 1 and with_model_state and "batch_stats" in state.model_state:
+            warnings.warn(
+                "GradientCumulativeOptimizerHook may slightly decrease performance if the model "
+                "has BatchNorm layers (their statistics are per micro-batch).",
+                stacklevel=2,
+            )
+        if info is not None and info.detect_anomalous_params:
+            from jaxoptim.unused import log_unused_params
+
+            abstract = jax.tree_util.tree_map(
+                lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), state.params
+            )
+            log_unused_params(
+                lambda p, b: run_loss(p, state.model_state, b)[0], abstract, batch, logger=logger
+            )
+        scale = current_loss_scale(state.opt_state)
+
+        def scaled(params):
+            loss, extra = run_loss(params, state.model_state, batch)
+            return loss * scale, (loss, extra)
+
+        grads, (loss, (model_state, aux)) = jax.grad(scaled, has_aux=True)(state.params)
+        updates, opt_state = tx.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        if mesh is not None and shard_opt_state:
+            opt_state = jax.lax.with_sharding_constraint(
+                opt_state, _opt_state_sharding(opt_state, mesh, data_axis)
+            )
+        metrics = _metrics(state, opt_state, loss, scale, cumulative, max_iters)
+        if has_aux:
+            metrics["aux"] = aux
+        new_state = state.replace(
+            step=state.step + 1, params=params, opt_state=opt_state, model_state=model_state
+        )
+        return new_state, metrics
+
+    return jax.jit(step, donate_argnums=(0,) if donate else ())
+
+
+def _metrics(state, opt_state, loss, scale, cumulative, max_iters) -> dict[str, jax.Array]:
+    metrics = {"loss": loss, "loss_scale": jnp.asarray(scale, jnp.float32)}
+    clip = _find(opt_state, clipping.ClipState)
+    metrics["grad_norm"] = clip[0].grad_norm if clip else jnp.asarray(jnp.nan, jnp.float32)
+    hyper = _find(opt_state, HyperparamState)
+    if hyper:
+        metrics["lr"] = hyper[0].hyperparams["lr"][0]
+        if "momentum" in hyper[0].hyperparams:
+            metrics["momentum"] = hyper[0].hyperparams["momentum"][0]
+    skip = _find(opt_state, loss_scale.SkipState)
+    if cumulative > 1:
+        iteration = _find(state.opt_state, accumulation.AccumulationState)[0].iteration
+        boundary = (iteration + 1) % cumulative == 0
+        if max_iters is not None:
+            boundary = boundary | (iteration + 1 == max_iters)
+    else:
+        boundary = jnp.asarray(True)
+    skipped = (skip[0].skipped & boundary) if skip else jnp.asarray(False)
+    metrics["skipped"] = skipped
+    metrics["updated"] = boundary & ~skipped
+    return metrics

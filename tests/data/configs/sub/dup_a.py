@@ -1,0 +1,1 @@
+runner = dict(type="IterBasedRunner", max_iters=1000)

@@ -1,0 +1,1 @@
+runner = dict(type="EpochBasedRunner", max_epochs=12)

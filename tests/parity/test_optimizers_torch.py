@@ -1,0 +1,408 @@
+"""Every built-in optimizer against its oracle: torch.optim (CPU, single-tensor) or optax.
+
+Each case feeds the same random float32 gradients to the oracle and to the jitted jaxoptim
+update for 25 steps over a small tree (matrices, a 4-d kernel, a vector, a 1-element leaf and a
+scalar) and compares the parameters after every step.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import torch
+
+from jaxoptim import optimizers as O
+from jaxoptim.optimizer_base import LeafGroup, ParamGroups
+
+STEPS = 25
+IMPL_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+RTOL, ATOL = 5e-5, 1e-6
+SHAPES = {"b": (4,), "conv": {"kernel": (2, 3, 2, 2)}, "one": (1,), "s": (), "w": (3, 5)}
+
+
+def _tree(rng: np.random.Generator, scale: float = 1.0):
+    return jax.tree_util.tree_map(
+        lambda shape: (scale * rng.standard_normal(shape)).astype(np.float32),
+        SHAPES,
+        is_leaf=lambda x: isinstance(x, tuple),
+    )
+
+
+def _problem(seed: int):
+    """Initial params and STEPS gradient trees (numpy float32)."""
+    rng = np.random.default_rng(seed)
+    return _tree(rng), [_tree(rng) for _ in range(STEPS)]
+
+
+def _u(rng, lo, hi):
+    return float(rng.uniform(lo, hi))
+
+
+def _logu(rng, lo, hi):
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _betas(rng):
+    return (_u(rng, 0.0, 0.95), _u(rng, 0.9, 0.9999))
+
+
+# Per type: flag settings (each becomes one case; together they cover every flag) and a sampler
+# for the continuous hyperparameters.
+CASES = {
+    "SGD": (
+        [
+            dict(momentum=0.0),
+            dict(nesterov=True),
+            dict(dampening=0.3, maximize=True),
+            dict(weight_decay=0.0, maximize=False),
+        ],
+        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), momentum=_u(r, 0.5, 0.99),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "Adam": (
+        [
+            dict(),
+            dict(amsgrad=True),
+            dict(maximize=True, decoupled_weight_decay=True),
+            dict(amsgrad=True, decoupled_weight_decay=True, weight_decay=0.0),
+        ],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-10, 1e-6),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "AdamW": (
+        [dict(), dict(amsgrad=True), dict(maximize=True)],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-10, 1e-6),
+                       weight_decay=_logu(r, 1e-4, 1.0)),
+    ),
+    "Adamax": (
+        [dict(), dict(maximize=True), dict(weight_decay=0.0)],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-10, 1e-6),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "NAdam": (
+        [dict(), dict(decoupled_weight_decay=True), dict(maximize=True, weight_decay=0.0)],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-10, 1e-6),
+                       weight_decay=_logu(r, 1e-5, 1e-1), momentum_decay=_logu(r, 1e-3, 1e-1)),
+    ),
+    "RAdam": (
+        [
+            dict(),
+            dict(decoupled_weight_decay=True),
+            dict(maximize=True, betas=(0.9, 0.5)),
+            dict(betas=(0.8, 0.99)),
+        ],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-10, 1e-6),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "Adagrad": (
+        [dict(), dict(maximize=True), dict(lr_decay=0.0, initial_accumulator_value=0.0)],
+        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), lr_decay=_logu(r, 1e-3, 1e-1),
+                       weight_decay=_logu(r, 1e-5, 1e-1),
+                       initial_accumulator_value=_u(r, 0.0, 1.0), eps=_logu(r, 1e-12, 1e-8)),
+    ),
+    "Adadelta": (
+        [dict(), dict(maximize=True), dict(rho=0.0), dict(rho=1.0, weight_decay=0.0)],
+        lambda r: dict(lr=_logu(r, 1e-2, 1.0), rho=_u(r, 0.5, 0.99), eps=_logu(r, 1e-8, 1e-4),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "RMSprop": (
+        [
+            dict(),
+            dict(centered=True),
+            dict(momentum=0.0, maximize=True),
+            dict(momentum=0.0, centered=True, weight_decay=0.0),
+        ],
+        lambda r: dict(lr=_logu(r, 1e-4, 1e-2), alpha=_u(r, 0.8, 0.999), eps=_logu(r, 1e-8, 1e-4),
+                       weight_decay=_logu(r, 1e-5, 1e-1), momentum=_u(r, 0.1, 0.95)),
+    ),
+    "Rprop": (
+        [dict(), dict(maximize=True), dict(step_sizes=(1e-3, 0.05))],
+        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), etas=(_u(r, 0.2, 0.9), _u(r, 1.05, 2.0)),
+                       step_sizes=(_logu(r, 1e-7, 1e-4), _u(r, 1.0, 50.0))),
+    ),
+    "ASGD": (
+        [dict(), dict(maximize=True), dict(t0=5.0), dict(t0=0.0, weight_decay=0.0)],
+        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), lambd=_logu(r, 1e-5, 1e-1), alpha=_u(r, 0.5, 1.0),
+                       t0=1e6, weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+    "Adafactor": (
+        [dict(), dict(maximize=True), dict(eps=(1e-4, 1e-3), weight_decay=0.0), dict(d=1.0)],
+        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), beta2_decay=_u(r, -1.0, -0.3),
+                       eps=(None, _logu(r, 1e-4, 1e-2)), d=_u(r, 1.0, 3.0),
+                       weight_decay=_logu(r, 1e-5, 1e-1)),
+    ),
+}
+
+TORCH_CASES = [
+    pytest.param(name, i, id=f"{name}-{i}")
+    for name, (flags, _) in CASES.items()
+    for i in range(len(flags))
+]
+
+
+def _kwargs(name: str, index: int) -> dict:
+    flags, sample = CASES[name]
+    rng = np.random.default_rng(1000 * index + sum(map(ord, name)))
+    return {**sample(rng), **flags[index]}
+
+
+def _defn(name: str):
+    return getattr(O, name)
+
+
+def _torch_run(name, kwargs, params, grads, groups=None, schedule=None):
+    """torch's parameters after each step, as a list of numpy leaf lists."""
+    leaves = [torch.tensor(x) for x in jax.tree_util.tree_leaves(params)]
+    tensors = [torch.nn.Parameter(x.clone()) for x in leaves]
+    cls = getattr(torch.optim, name)
+    extra = {"foreach": False} if "foreach" in inspect.signature(cls).parameters else {}
+    spec = tensors if groups is None else [
+        {"params": [tensors[i] for i in idx], **over} for idx, over in groups
+    ]
+    opt = cls(spec, **kwargs, **extra)
+    history = []
+    for step, g in enumerate(grads):
+        if schedule is not None:
+            lr, momentum = schedule[step]
+            for group in opt.param_groups:
+                group["lr"] = lr
+                if "betas" in group:
+                    group["betas"] = (momentum, group["betas"][1])
+                elif "momentum" in group:
+                    group["momentum"] = momentum
+        for t, gi in zip(tensors, jax.tree_util.tree_leaves(g)):
+            t.grad = torch.tensor(gi)
+        opt.step()
+        history.append([t.detach().numpy().copy() for t in tensors])
+    return history
+
+
+def _jax_run(tx, params, grads, schedule=None):
+    """jaxoptim's parameters after each step; returns (history, final state, trace count)."""
+    traces = []
+
+    @jax.jit
+    def step(p, s, g, hyper):
+        traces.append(1)
+        kw = {} if hyper is None else {"hyperparams": hyper}
+        updates, s = tx.update(g, s, p, **kw)
+        return optax.apply_updates(p, updates), s
+
+    p = jax.tree_util.tree_map(jnp.asarray, params)
+    s = jax.jit(tx.init)(p)
+    history = []
+    for i, g in enumerate(grads):
+        hyper = None
+        if schedule is not None:
+            lr, momentum = schedule[i]
+            hyper = {"lr": jnp.asarray([lr], jnp.float32),
+                     "momentum": jnp.asarray([momentum], jnp.float32)}
+        p, s = step(p, s, g, hyper)
+        history.append([np.asarray(x) for x in jax.tree_util.tree_leaves(p)])
+    return history, s, len(traces)
+
+
+def _assert_histories(got, want, params):
+    """Parameters agree after every step, and so does the total displacement at the end.
+
+    The second check keeps a small-lr case honest: a 1% error in a 1e-3 displacement hides
+    inside rtol=5e-5 of an O(1) parameter, but not inside 0.1% of the displacement (plus the
+    float32 rounding of 25 parameter additions).
+    """
+    for step, (g_leaves, w_leaves) in enumerate(zip(got, want)):
+        for i, (g, w) in enumerate(zip(g_leaves, w_leaves)):
+            np.testing.assert_allclose(
+                g, w, rtol=RTOL, atol=ATOL, err_msg=f"step {step + 1}, leaf {i}"
+            )
+    for i, (g, w, p0) in enumerate(zip(got[-1], want[-1], jax.tree_util.tree_leaves(params))):
+        moved = w - p0
+        tol = 1e-3 * np.abs(moved).max() + STEPS * np.finfo(np.float32).eps * np.abs(w).max()
+        assert np.abs((g - p0) - moved).max() <= tol, f"leaf {i}: displacement differs"
+
+
+@pytest.mark.parametrize("name,index", TORCH_CASES)
+def test_matches_torch(name, index):
+    kwargs = _kwargs(name, index)
+    params, grads = _problem(index)
+    want = _torch_run(name, kwargs, params, grads)
+    got, _, n_traces = _jax_run(_defn(name)(**kwargs), params, grads)
+    _assert_histories(got, want, params)
+    assert n_traces == 1
+
+
+def test_every_flag_is_covered():
+    """Each boolean hyperparameter of each torch type is exercised both ways."""
+    for name, (flags, _) in CASES.items():
+        defaults = _defn(name).defaults
+        bools = [
+            k for k, v in defaults.items() if isinstance(v, bool) and k not in IMPL_FLAGS
+        ]
+        for key in bools:
+            seen = {_defn(name).hyperparams(**_kwargs(name, i))[key] for i in range(len(flags))}
+            assert seen == {True, False}, (name, key, seen)
+
+
+# Leaves in tree order: b, conv.kernel, one, s, w. Group 1 holds conv.kernel, s and w.
+_GROUP1 = (1, 3, 4)
+
+
+def _two_groups(defn, kwargs, lr1, wd1):
+    momentum = defn.momentum_of(defn.hyperparams(**kwargs))
+
+    def groups(tree):
+        leaves = []
+        for i in range(len(jax.tree_util.tree_leaves(tree))):
+            if i in _GROUP1:
+                overrides = (("weight_decay", wd1),) if wd1 is not None else ()
+                leaves.append(LeafGroup(lr_index=1, overrides=overrides))
+            else:
+                leaves.append(LeafGroup())
+        return ParamGroups(
+            leaves=tuple(leaves),
+            lr=(kwargs["lr"], lr1),
+            momentum=() if momentum is None else (momentum,),
+        )
+
+    return groups
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_two_param_groups_match_torch(name):
+    kwargs = _kwargs(name, 0)
+    has_wd = "weight_decay" in _defn(name).defaults
+    if has_wd:
+        kwargs["weight_decay"] = 0.01
+    lr1, wd1 = 3.0 * kwargs["lr"], (0.2 if has_wd else None)
+    params, grads = _problem(7)
+    torch_groups = [
+        ([i for i in range(5) if i not in _GROUP1], {}),
+        (list(_GROUP1), {"lr": lr1, **({"weight_decay": wd1} if has_wd else {})}),
+    ]
+    want = _torch_run(name, kwargs, params, grads, groups=torch_groups)
+    tx = _defn(name)(groups=_two_groups(_defn(name), kwargs, lr1, wd1), **kwargs)
+    got, _, _ = _jax_run(tx, params, grads)
+    _assert_histories(got, want, params)
+
+
+SCHEDULED = {
+    "SGD": dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "Adam": dict(lr=1e-2, amsgrad=True),
+    "AdamW": dict(lr=1e-2, weight_decay=0.1),
+    "Adamax": dict(lr=1e-2),
+    "NAdam": dict(lr=1e-2),
+    "RAdam": dict(lr=1e-2, betas=(0.9, 0.99)),
+    "RMSprop": dict(lr=1e-3, momentum=0.9, centered=True),
+    "Rprop": dict(lr=1e-2),
+    "ASGD": dict(lr=1e-2, lambd=1e-2),
+    "Adagrad": dict(lr=1e-2, lr_decay=0.01),
+    "Adadelta": dict(lr=0.5),
+    "Adafactor": dict(lr=1e-2, weight_decay=0.1),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULED))
+def test_live_hyperparams_match_torch_without_recompiling(name):
+    """lr and momentum change every step through `hyperparams=`: one trace, torch's values."""
+    kwargs = SCHEDULED[name]
+    params, grads = _problem(3)
+    has_momentum = _defn(name).momentum_key is not None
+    schedule = [
+        (kwargs["lr"] * (1.0 + 0.5 * np.sin(i)), 0.85 + 0.1 * np.cos(i) if has_momentum else 0.0)
+        for i in range(STEPS)
+    ]
+    want = _torch_run(name, kwargs, params, grads, schedule=schedule)
+    got, state, n_traces = _jax_run(_defn(name)(**kwargs), params, grads, schedule=schedule)
+    assert n_traces == 1
+    _assert_histories(got, want, params)
+    np.testing.assert_allclose(state.hyperparams["lr"], [schedule[-1][0]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("defn", O.BUILTIN, ids=lambda d: d.name)
+def test_frozen_leaf_gets_zero_update_and_no_state(defn):
+    def groups(tree):
+        n = len(jax.tree_util.tree_leaves(tree))
+        leaves = tuple(LeafGroup(frozen=(i == 1)) for i in range(n))
+        momentum = defn.momentum_of(defn.hyperparams())
+        return ParamGroups(leaves, lr=(0.1,), momentum=() if momentum is None else (momentum,))
+
+    params, grads = _problem(5)
+    tx = defn(groups=groups, lr=0.1)
+    state = jax.jit(tx.init)(params)
+    kernel_state = state.leaves["conv"]["kernel"]
+    assert isinstance(kernel_state, optax.MaskedNode)
+    update = jax.jit(tx.update)
+    for g in grads[:3]:
+        updates, state = update(g, state, params)
+        params = optax.apply_updates(params, updates)
+        np.testing.assert_array_equal(updates["conv"]["kernel"], 0.0)
+        assert np.abs(np.asarray(updates["w"])).max() > 0
+    assert isinstance(state.leaves["conv"]["kernel"], optax.MaskedNode)
+
+
+@pytest.mark.parametrize("defn", O.BUILTIN, ids=lambda d: d.name)
+def test_zero_gradients_in_low_precision_give_no_nan(defn):
+    """optax PR #1755: eps=1e-8 underflows in fp16 and 0/0 gives NaN; state stays float32."""
+    params, _ = _problem(6)
+    params = {
+        "half": jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float16), params),
+        "bf16": jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.bfloat16), params),
+    }
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+    tx = defn()
+    state = jax.jit(tx.init)(params)
+    for leaf in jax.tree_util.tree_leaves(state.leaves):
+        assert leaf.dtype == jnp.float32
+    update = jax.jit(tx.update)
+    for _ in range(2):
+        updates, state = update(zeros, state, params)
+        for u, p in zip(jax.tree_util.tree_leaves(updates), jax.tree_util.tree_leaves(params)):
+            assert u.dtype == p.dtype
+            assert np.isfinite(np.asarray(u, np.float32)).all()
+        params = optax.apply_updates(params, updates)
+    for x in jax.tree_util.tree_leaves(state):
+        assert np.isfinite(np.asarray(x, np.float32)).all()
+    if defn.name == "Adam":
+        for u in jax.tree_util.tree_leaves(updates):
+            np.testing.assert_array_equal(np.asarray(u, np.float32), 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lion, LAMB and LARS against optax itself
+
+OPTAX_CASES = [
+    ("Lion", dict(lr=1e-3, betas=(0.9, 0.99), weight_decay=0.0)),
+    ("Lion", dict(lr=3e-4, betas=(0.95, 0.98), weight_decay=0.1)),
+    ("LAMB", dict(lr=1e-2, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0)),
+    ("LAMB", dict(lr=3e-3, betas=(0.8, 0.99), eps=1e-8, eps_root=1e-10, weight_decay=0.05)),
+    ("LARS", dict(lr=0.1, momentum=0.9, weight_decay=1e-4, trust_coefficient=1e-3)),
+    ("LARS", dict(lr=0.5, momentum=0.8, nesterov=True, trust_coefficient=0.02, eps=1e-6)),
+    ("LARS", dict(lr=0.2, momentum=0.0, weight_decay=1e-3, trust_coefficient=0.01)),
+]
+
+
+def _optax_oracle(name, kw):
+    if name == "Lion":
+        b1, b2 = kw["betas"]
+        return optax.lion(kw["lr"], b1=b1, b2=b2, weight_decay=kw["weight_decay"])
+    if name == "LAMB":
+        b1, b2 = kw["betas"]
+        return optax.lamb(kw["lr"], b1=b1, b2=b2, eps=kw["eps"], eps_root=kw.get("eps_root", 0.0),
+                          weight_decay=kw["weight_decay"])
+    return optax.lars(kw["lr"], weight_decay=kw.get("weight_decay", 0.0),
+                      trust_coefficient=kw["trust_coefficient"], eps=kw.get("eps", 0.0),
+                      momentum=kw["momentum"], nesterov=kw.get("nesterov", False))
+
+
+@pytest.mark.parametrize("name,kwargs", OPTAX_CASES, ids=[f"{n}-{i}" for i, (n, _) in
+                                                          enumerate(OPTAX_CASES)])
+def test_matches_optax(name, kwargs):
+    params, grads = _problem(11)
+    want, _, _ = _jax_run(_optax_oracle(name, kwargs), params, grads)
+    got, _, n_traces = _jax_run(_defn(name)(**kwargs), params, grads)
+    assert n_traces == 1
+    _assert_histories(got, want, params)

@@ -1,0 +1,155 @@
+"""Unit tests of jaxoptim.accumulation: mmcv's loss factor, update timing, state, warnings."""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from jaxoptim import optimizers
+from jaxoptim.accumulation import (
+    AccumulationState,
+    accumulate_gradients,
+    loss_factor,
+    warn_if_batchnorm,
+)
+
+
+@pytest.mark.parametrize(
+    "c, max_iters, expected",
+    [
+        (3, 6, [3] * 6),
+        (3, 7, [3] * 6 + [1]),
+        (3, 8, [3] * 6 + [2, 2]),
+        (3, 10, [3] * 9 + [1]),
+        (4, 6, [4] * 4 + [2, 2]),
+        (3, None, [3] * 8),
+        (1, 5, [1] * 5),
+    ],
+)
+def test_loss_factor_post_fix_rule(c, max_iters, expected):
+    assert [loss_factor(i, c, max_iters) for i in range(len(expected))] == expected
+    traced = jax.jit(lambda i: loss_factor(i, c, max_iters))
+    assert [int(traced(jnp.int32(i))) for i in range(len(expected))] == expected
+
+
+def test_loss_factor_past_max_iters_never_divides_by_zero():
+    assert loss_factor(9, 3, 6) == 3  # max_iters % c == 0: always c
+    assert loss_factor(9, 3, 7) == 1  # the remainder, as mmcv
+
+
+def _sum_run(c, max_iters, grads):
+    tx = accumulate_gradients(optax.sgd(1.0), c, max_iters)
+    params = {"w": jnp.zeros(())}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    out = []
+    for g in grads:
+        updates, state = update({"w": jnp.float32(g)}, state, params)
+        out.append(float(updates["w"]))
+    return out, state, update
+
+
+def test_updates_are_the_mean_of_each_window():
+    out, state, update = _sum_run(3, 8, [3.0, 6.0, 9.0, 1.0, 2.0, 3.0, 10.0, 20.0])
+    np.testing.assert_allclose(out, [0, 0, -6.0, 0, 0, -2.0, 0, -15.0], rtol=1e-6)
+    assert isinstance(state, AccumulationState) and int(state.iteration) == 8
+    np.testing.assert_array_equal(state.grads["w"], 0.0)
+    assert update._cache_size() == 1
+
+
+def test_inner_state_only_changes_on_update_iterations():
+    params = {"w": jnp.ones(3)}
+    tx = accumulate_gradients(optimizers.SGD(lr=0.1, momentum=0.9), 2)
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for i in range(4):
+        before = state.inner_state
+        _, state = update({"w": jnp.full(3, i + 1.0, jnp.float32)}, state, params)
+        unchanged = all(
+            np.array_equal(a, b)
+            for a, b in zip(
+                jax.tree_util.tree_leaves(before),
+                jax.tree_util.tree_leaves(state.inner_state),
+                strict=True,
+            )
+        )
+        assert unchanged == (i % 2 == 0)
+    assert int(state.inner_state.count) == 2
+
+
+def test_inner_update_does_not_run_inside_a_window():
+    calls = []
+
+    def update_fn(updates, state, params=None):
+        jax.debug.callback(lambda: calls.append(1))
+        return updates, state
+
+    inner = optax.GradientTransformation(lambda p: optax.EmptyState(), update_fn)
+    tx = accumulate_gradients(inner, 3)
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for _ in range(6):
+        _, state = update(params, state, params)
+        jax.effects_barrier()
+    assert len(calls) == 2
+
+
+def test_extra_args_reach_the_inner_transformation():
+    params = {"w": jnp.ones(2)}
+    tx = accumulate_gradients(optimizers.SGD(lr=0.1), 2)
+    state = tx.init(params)
+    hp = {"lr": jnp.array([1.0], jnp.float32)}
+    u1, state = tx.update({"w": jnp.array([2.0, 4.0])}, state, params, hyperparams=hp)
+    u2, state = tx.update({"w": jnp.array([4.0, 8.0])}, state, params, hyperparams=hp)
+    np.testing.assert_array_equal(u1["w"], [0.0, 0.0])
+    np.testing.assert_allclose(u2["w"], [-3.0, -6.0])
+
+
+def test_running_sum_is_float32_for_half_precision_params():
+    params = {"h": jnp.ones(2, jnp.bfloat16), "f": jnp.ones(2, jnp.float32)}
+    tx = accumulate_gradients(optax.sgd(1.0), 4)
+    state = tx.init(params)
+    assert state.grads["h"].dtype == jnp.float32 and state.grads["f"].dtype == jnp.float32
+    grads = {"h": jnp.full(2, 1e-3, jnp.bfloat16), "f": jnp.full(2, 1.0, jnp.float32)}
+    for _ in range(4):
+        updates, state = tx.update(grads, state, params)
+    assert updates["h"].dtype == jnp.bfloat16
+    np.testing.assert_allclose(np.asarray(updates["h"], np.float32), -1e-3, rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, key",
+    [
+        (dict(cumulative_iters="2"), TypeError, "cumulative_iters"),
+        (dict(cumulative_iters=2.0), TypeError, "cumulative_iters"),
+        (dict(cumulative_iters=True), TypeError, "cumulative_iters"),
+        (dict(cumulative_iters=-1), ValueError, "cumulative_iters"),
+        (dict(cumulative_iters=0), ValueError, "cumulative_iters"),
+        (dict(cumulative_iters=2, max_iters=0), ValueError, "max_iters"),
+        (dict(cumulative_iters=2, max_iters=10.0), TypeError, "max_iters"),
+    ],
+)
+def test_arguments_are_validated(kwargs, exc, key):
+    with pytest.raises(exc, match=key):
+        accumulate_gradients(optax.sgd(0.1), **kwargs)
+    with pytest.raises(exc, match=key):
+        loss_factor(0, kwargs["cumulative_iters"], kwargs.get("max_iters"))
+
+
+def test_batchnorm_warning():
+    kinds = {"bn": {"scale": "norm", "bias": "norm"}, "conv": {"kernel": None}}
+    with pytest.warns(
+        UserWarning, match="may slightly decrease performance if the model has BatchNorm"
+    ):
+        assert warn_if_batchnorm(kinds, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_if_batchnorm(kinds, 1)
+        assert not warn_if_batchnorm(kinds, 4, batchnorm=False)
+        assert not warn_if_batchnorm({"conv": {"kernel": None, "bias": "dwconv"}}, 4)

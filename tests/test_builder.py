@@ -1,0 +1,161 @@
+"""make_optimizer: config forms, key validation, live hyperparameters, schedules."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from jaxoptim import OPTIMIZERS, make_optimizer
+from jaxoptim.builder import HyperparamState
+
+
+def _run(tx, params, grads_seq):
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for g in grads_seq:
+        updates, state = update(g, state, params)
+        params = optax.apply_updates(params, updates)
+    return params, state
+
+
+def test_optimizer_dict_and_full_config_agree():
+    params = {"w": jnp.arange(4.0)}
+    grads = [{"w": jnp.full(4, float(i))} for i in range(3)]
+    a, _ = _run(make_optimizer(dict(type="SGD", lr=0.1, momentum=0.9)), params, grads)
+    b, _ = _run(
+        make_optimizer(dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9))), params, grads
+    )
+    np.testing.assert_array_equal(a["w"], b["w"])
+
+
+def test_unknown_optimizer_type_suggests_closest():
+    with pytest.raises(KeyError, match="AdamW"):
+        make_optimizer(dict(type="adamw", lr=0.1))
+
+
+def test_inherited_momentum_on_adamw_names_key_and_delete():
+    with pytest.raises(TypeError, match=r"momentum.*_delete_|_delete_.*momentum"):
+        make_optimizer(dict(type="AdamW", lr=1e-4, momentum=0.9, weight_decay=0.05))
+
+
+@pytest.mark.parametrize(
+    "cfg, key",
+    [
+        (
+            dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(grad_clipp=None)),
+            "grad_clipp",
+        ),
+        (
+            dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(paramwise_cfg={})),
+            "paramwise_cfg",
+        ),
+        (dict(optimizer=dict(type="SGD", lr=0.1), paramwise_cfg={}), "paramwise_cfg"),
+        (
+            dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(cumulative_iters="2")),
+            "cumulative_iters",
+        ),
+        (
+            dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(cumulative_iters=0)),
+            "cumulative_iters",
+        ),
+        (dict(optimizer=dict(lr=0.1)), "type"),
+        (dict(lr=0.1), "optimizer"),
+        (dict(optimizer=dict(type="SGD", lr=0.1), lr_config=[1]), "lr_config"),
+        (
+            dict(optimizer=dict(type="Adagrad", lr=0.1), momentum_config=dict(policy="cyclic")),
+            "momentum_config",
+        ),
+    ],
+)
+def test_bad_configs_name_the_key(cfg, key):
+    with pytest.raises((KeyError, TypeError, ValueError)) as err:
+        make_optimizer(cfg, max_iters=10)
+    assert key in str(err.value)
+
+
+def test_live_lr_can_be_changed_in_state_without_recompiling():
+    tx = make_optimizer(dict(type="SGD", lr=0.1))
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    u1, state = update({"w": jnp.ones(2)}, state, params)
+    state = state._replace(hyperparams={**state.hyperparams, "lr": jnp.asarray([0.5], jnp.float32)})
+    u2, state = update({"w": jnp.ones(2)}, state, params)
+    np.testing.assert_allclose(u1["w"], -0.1)
+    np.testing.assert_allclose(u2["w"], -0.5)
+    assert update._cache_size() == 1
+
+
+def test_lr_schedule_follows_iteration_and_reports_lr():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        lr_config=dict(policy="step", step=[2], gamma=0.1, by_epoch=False),
+    )
+    tx = make_optimizer(cfg, max_iters=4)
+    params = {"w": jnp.zeros(1)}
+    state = tx.init(params)
+    seen = []
+    for _ in range(4):
+        updates, state = tx.update({"w": jnp.ones(1)}, state, params)
+        seen.append(float(-updates["w"][0]))
+        assert isinstance(state, HyperparamState)
+    np.testing.assert_allclose(seen, [0.1, 0.1, 0.01, 0.01], rtol=1e-6)
+
+
+def test_momentum_config_drives_adam_beta1_only():
+    cfg = dict(
+        optimizer=dict(type="Adam", lr=0.1, betas=(0.9, 0.99)),
+        momentum_config=dict(policy="step", step=[1], gamma=0.5, by_epoch=False),
+    )
+    tx = make_optimizer(cfg, max_iters=3)
+    params = {"w": jnp.zeros(1)}
+    state = tx.init(params)
+    momenta = []
+    for _ in range(3):
+        _, state = tx.update({"w": jnp.ones(1)}, state, params)
+        momenta.append(float(state.hyperparams["momentum"][0]))
+    np.testing.assert_allclose(momenta, [0.9, 0.45, 0.45], rtol=1e-6)
+
+
+def test_user_optimizer_from_registry_gets_live_scheduled_lr():
+    name = "PlainOptaxSGDForBuilderTest"
+
+    @OPTIMIZERS.register_module(name=name, force=True)
+    def plain_sgd(lr=0.01):
+        return optax.sgd(lr)
+
+    cfg = dict(
+        optimizer=dict(type=name, lr=0.2),
+        lr_config=dict(policy="step", step=[1], gamma=0.5, by_epoch=False),
+    )
+    tx = make_optimizer(cfg, max_iters=3)
+    params = {"w": jnp.zeros(1)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    steps = []
+    for _ in range(3):
+        updates, state = update({"w": jnp.ones(1)}, state, params)
+        steps.append(float(-updates["w"][0]))
+    np.testing.assert_allclose(steps, [0.2, 0.1, 0.1], rtol=1e-6)
+    assert update._cache_size() == 1
+
+
+def test_paramwise_lr_mult_and_frozen_leaf():
+    cfg = dict(
+        type="SGD",
+        lr=0.1,
+        paramwise_cfg=dict(custom_keys={"head": dict(lr_mult=10.0), "stem": dict(frozen=True)}),
+    )
+    tx = make_optimizer(cfg)
+    params = {
+        "head": {"kernel": jnp.zeros(2)},
+        "body": {"kernel": jnp.zeros(2)},
+        "stem": {"kernel": jnp.zeros(2)},
+    }
+    state = tx.init(params)
+    grads = jax.tree_util.tree_map(jnp.ones_like, params)
+    updates, state = tx.update(grads, state, params)
+    np.testing.assert_allclose(updates["head"]["kernel"], -1.0, rtol=1e-6)
+    np.testing.assert_allclose(updates["body"]["kernel"], -0.1, rtol=1e-6)
+    np.testing.assert_array_equal(updates["stem"]["kernel"], 0.0)

@@ -1,0 +1,259 @@
+"""The jitted train step: precision, loss scaling, skipping, metrics, recompiles, sharding."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxoptim
+from jaxoptim import TrainState, current_loss_scale, make_optimizer, make_train_step
+
+
+class _Net(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        x = nn.Dense(16)(x)
+        x = nn.LayerNorm()(x)
+        x = nn.relu(x)
+        return nn.Dense(3)(x)
+
+
+def _setup(cfg, precision="float32", n=32, seed=0):
+    model = _Net()
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5)).astype(np.float32)
+    y = rng.integers(0, 3, size=(n,))
+    params = model.init(jax.random.key(seed), x[:1])["params"]
+    kinds = jaxoptim.param_kinds(model, x[:1])
+
+    def loss_fn(p, batch):
+        logits = model.apply({"params": p}, batch["x"]).astype(jnp.float32)
+        onehot = jax.nn.one_hot(batch["y"], 3)
+        return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * onehot, -1))
+
+    tx = make_optimizer(cfg, param_kinds=kinds, max_iters=200)
+    step = make_train_step(loss_fn, tx, precision=precision, param_kinds=kinds, donate=False)
+    state = TrainState.create(params=params, tx=tx)
+    return step, state, {"x": jnp.asarray(x), "y": jnp.asarray(y)}
+
+
+def test_float32_step_matches_manual_sgd():
+    cfg = dict(optimizer=dict(type="SGD", lr=0.1))
+    step, state, batch = _setup(cfg)
+    grads = jax.grad(
+        lambda p: (
+            -jnp.mean(
+                jnp.sum(
+                    jax.nn.log_softmax(_Net().apply({"params": p}, batch["x"]))
+                    * jax.nn.one_hot(batch["y"], 3),
+                    -1,
+                )
+            )
+        )
+    )(state.params)
+    new, metrics = step(state, batch)
+    expected = jax.tree_util.tree_map(lambda p, g: p - 0.1 * g, state.params, grads)
+    for a, b in zip(jax.tree_util.tree_leaves(new.params), jax.tree_util.tree_leaves(expected)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    gnorm = np.sqrt(sum(float(jnp.sum(g**2)) for g in jax.tree_util.tree_leaves(grads)))
+    np.testing.assert_allclose(metrics["grad_norm"], gnorm, rtol=1e-5)
+    assert float(metrics["lr"]) == pytest.approx(0.1)
+    assert not bool(metrics["skipped"]) and bool(metrics["updated"])
+    assert float(metrics["loss_scale"]) == 1.0
+    assert int(new.step) == 1
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_low_precision_keeps_float32_master_params_and_norms(precision):
+    cfg = dict(optimizer=dict(type="AdamW", lr=1e-2), fp16=dict(loss_scale="dynamic"))
+    step, state, batch = _setup(cfg, precision=precision)
+    for _ in range(3):
+        state, metrics = step(state, batch)
+    for leaf in jax.tree_util.tree_leaves(state.params):
+        assert leaf.dtype == jnp.float32
+        assert np.all(np.isfinite(leaf))
+    assert metrics["loss"].dtype == jnp.float32
+
+
+def test_float16_overflowing_initial_scale_backs_off_then_trains():
+    # 2**24 overflows float16 gradients (max 65504) through the first layers.
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.5, momentum=0.9),
+        fp16=dict(loss_scale=dict(init_scale=2.0**40, growth_interval=1000)),
+    )
+    step, state, batch = _setup(cfg, precision="float16")
+    scales, skipped, losses = [], [], []
+    for _ in range(60):
+        scales.append(float(current_loss_scale(state.opt_state)))
+        state, metrics = step(state, batch)
+        skipped.append(bool(metrics["skipped"]))
+        losses.append(float(metrics["loss"]))
+    assert skipped[0] and skipped[1]
+    first_ok = skipped.index(False)
+    assert all(skipped[:first_ok])
+    for i in range(first_ok):  # every skip halves the scale
+        assert scales[i + 1] == scales[i] / 2
+    assert scales[first_ok] < 2.0**40
+    for leaf in jax.tree_util.tree_leaves(state.params):
+        assert leaf.dtype == jnp.float32 and np.all(np.isfinite(leaf))
+    assert losses[-1] < 0.5 * losses[first_ok]
+
+
+def test_skipped_step_leaves_params_and_opt_statistics_bitwise_unchanged():
+    cfg = dict(optimizer=dict(type="AdamW", lr=1e-2), fp16=dict(loss_scale=1024.0))
+    step, state, batch = _setup(cfg)
+    state, _ = step(state, batch)
+    bad = dict(batch, x=batch["x"].at[0, 0].set(jnp.inf))
+    new, metrics = step(state, bad)
+    assert bool(metrics["skipped"]) and not bool(metrics["updated"])
+    for a, b in zip(jax.tree_util.tree_leaves(state.params), jax.tree_util.tree_leaves(new.params)):
+        np.testing.assert_array_equal(a, b)
+    inner_old = _optimizer_state(state.opt_state)
+    inner_new = _optimizer_state(new.opt_state)
+    for a, b in zip(jax.tree_util.tree_leaves(inner_old), jax.tree_util.tree_leaves(inner_new)):
+        np.testing.assert_array_equal(a, b)
+    # static scale: unchanged; the iteration (schedule clock) still advanced
+    assert float(current_loss_scale(new.opt_state)) == 1024.0
+    assert int(new.opt_state.iteration) == int(state.opt_state.iteration) + 1
+
+
+def _optimizer_state(opt_state):
+    from jaxoptim.optimizer_base import TorchOptimizerState
+
+    found = jax.tree_util.tree_leaves(
+        opt_state, is_leaf=lambda x: isinstance(x, TorchOptimizerState)
+    )
+    (state,) = [x for x in found if isinstance(x, TorchOptimizerState)]
+    return (state.count, state.leaves)
+
+
+def test_fifty_steps_with_changing_scale_and_lr_compile_once():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1, momentum=0.9),
+        fp16=dict(loss_scale=dict(init_scale=2.0**20, growth_interval=3)),
+        lr_config=dict(
+            policy="step", step=[10, 30], by_epoch=False, warmup="linear", warmup_iters=5
+        ),
+    )
+    traces = []
+    model = _Net()
+    x = jnp.ones((8, 5))
+
+    def loss_fn(p, batch):
+        traces.append(1)
+        return jnp.mean(model.apply({"params": p}, batch) ** 2)
+
+    params = model.init(jax.random.key(0), x)["params"]
+    tx = make_optimizer(cfg, max_iters=50)
+    step = make_train_step(loss_fn, tx, precision="float16")
+    state = TrainState.create(params=params, tx=tx)
+    lrs, scales = set(), set()
+    for i in range(50):
+        batch = x * (1e4 if i % 7 == 3 else 1.0)  # some overflowing steps
+        state, metrics = step(state, batch)
+        lrs.add(float(metrics["lr"]))
+        scales.add(float(metrics["loss_scale"]))
+    assert len(lrs) > 5 and len(scales) > 2
+    assert len(traces) == 1
+    assert step._cache_size() == 1
+
+
+def test_accumulation_updates_every_cumulative_iters():
+    cfg = dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(cumulative_iters=3))
+    step, state, batch = _setup(cfg)
+    updated = []
+    p0 = state.params
+    for _ in range(6):
+        state, metrics = step(state, batch)
+        updated.append(bool(metrics["updated"]))
+        if len(updated) == 2:
+            for a, b in zip(jax.tree_util.tree_leaves(p0), jax.tree_util.tree_leaves(state.params)):
+                np.testing.assert_array_equal(a, b)
+    assert updated == [False, False, True, False, False, True]
+
+
+def test_detect_anomalous_params_logs_once_at_trace_time(caplog):
+    class Headed(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            nn.Dense(4, name="unused_head")(x)  # created, result discarded
+            return nn.Dense(1, name="head")(x)
+
+    model = Headed()
+    x = jnp.ones((4, 3))
+    params = model.init(jax.random.key(0), x)["params"]
+    tx = make_optimizer(
+        dict(
+            optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(detect_anomalous_params=True)
+        )
+    )
+    step = make_train_step(lambda p, b: jnp.mean(model.apply({"params": p}, b)), tx)
+    state = TrainState.create(params=params, tx=tx)
+    with caplog.at_level("ERROR", logger="jaxoptim"):
+        state, _ = step(state, x)
+        state, _ = step(state, x)
+    lines = [r.getMessage() for r in caplog.records if "computational graph" in r.getMessage()]
+    assert sorted(lines) == [
+        "unused_head.bias with shape (4,) is not in the computational graph",
+        "unused_head.kernel with shape (3, 4) is not in the computational graph",
+    ]
+
+
+def test_bad_precision_names_the_value():
+    tx = make_optimizer(dict(type="SGD", lr=0.1))
+    with pytest.raises(ValueError, match="float8"):
+        make_train_step(lambda p, b: 0.0, tx, precision="float8")
+
+
+_SHARDED = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import Mesh
+    from jaxoptim import make_optimizer, make_train_step, TrainState
+    from jaxoptim.train_step import shard_batch, shard_train_state
+    assert len(jax.devices()) == 8
+    rng = np.random.default_rng(0)
+    w = {"a": jnp.asarray(rng.normal(size=(8, 4)), jnp.float32), "b": jnp.zeros((4,))}
+    def loss_fn(p, batch):
+        return jnp.mean((batch["x"] @ p["a"] + p["b"] - batch["y"]) ** 2)
+    cfg = dict(optimizer=dict(type="AdamW", lr=1e-2), fp16=dict(loss_scale="dynamic"),
+               optimizer_config=dict(grad_clip=dict(max_norm=1.0)))
+    tx = make_optimizer(cfg)
+    batch = {"x": jnp.asarray(rng.normal(size=(64, 8)), jnp.float32),
+             "y": jnp.asarray(rng.normal(size=(64, 4)), jnp.float32)}
+    single = make_train_step(loss_fn, tx, donate=False)
+    mesh = Mesh(np.array(jax.devices()), ("data",))
+    sharded = make_train_step(loss_fn, tx, donate=False, mesh=mesh, shard_opt_state=True)
+    s1 = TrainState.create(params=w, tx=tx)
+    s8 = shard_train_state(TrainState.create(params=w, tx=tx), mesh, shard_opt_state=True)
+    for i in range(5):
+        s1, m1 = single(s1, batch)
+        s8, m8 = sharded(s8, shard_batch(batch, mesh))
+    for a, b in zip(jax.tree_util.tree_leaves(s1.params), jax.tree_util.tree_leaves(s8.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(float(m1["grad_norm"]), float(m8["grad_norm"]), rtol=1e-5)
+    # one shard (device 5's rows) carries an inf: the step is skipped on every device
+    bad = dict(batch, x=batch["x"].at[45, 0].set(jnp.inf))
+    s9, m9 = sharded(s8, shard_batch(bad, mesh))
+    assert bool(m9["skipped"])
+    for a, b in zip(jax.tree_util.tree_leaves(s8.params), jax.tree_util.tree_leaves(s9.params)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    print("SHARDED-OK")
+    """
+)
+
+
+def test_eight_device_step_equals_single_device_and_skips_everywhere():
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _SHARDED], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "SHARDED-OK" in out.stdout, out.stderr[-3000:]
