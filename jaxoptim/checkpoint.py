@@ -255,7 +255,8 @@ def restore_checkpoint(
       step: the step to restore; ``None`` restores the latest complete checkpoint.
 
     Returns:
-      The saved state, with the pytree types of ``target``.
+      The saved state, with the pytree types and dtypes of ``target`` (saved values of another
+      dtype are cast; only structure and shapes must match).
 
     Raises:
       FileNotFoundError: the directory, or a complete checkpoint for ``step``, does not exist.

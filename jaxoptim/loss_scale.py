@@ -2,7 +2,7 @@
 
 mmcv's ``Fp16OptimizerHook`` (torch >= 1.6) scales the loss by ``GradScaler``'s scale, unscales the
 gradients before clipping, skips the optimizer step when a gradient is not finite and then updates
-the scale. Here that is two transformations and two helpers:
+the scale. Here that is two transformations and a few helpers:
 
 * :func:`unscale_gradients` multiplies the incoming (scaled) gradients by ``1/scale``, records
   whether any of them was not finite and updates the scale (``GradScaler.update``);
@@ -132,9 +132,9 @@ def unscale_gradients(
 ) -> optax.GradientTransformationExtraArgs:
     """Unscales loss-scaled gradients and updates the scale as torch's ``GradScaler``.
 
-    Each update multiplies every gradient leaf by ``1/scale`` (the reciprocal taken in float32,
-    the product in float32, the result cast back to the leaf's dtype), sets ``found_inf`` when any
-    incoming value is inf or NaN, then updates the scale:
+    Each update multiplies every gradient leaf by ``1/scale`` (a correctly rounded float32
+    reciprocal, the product in float32, the result cast back to the leaf's dtype), sets
+    ``found_inf`` when any incoming value is inf or NaN, then updates the scale:
 
     * ``dynamic=True``: a non-finite step multiplies the scale by ``backoff_factor`` and resets the
       tracker; a finite step increments it, and on the ``growth_interval``-th consecutive one the
@@ -144,6 +144,10 @@ def unscale_gradients(
       ``update(new_scale=x)`` every step): the scale stays ``init_scale``, the tracker stays 0.
 
     The update itself is not skipped here; wrap the optimizer in :func:`skip_not_finite`.
+    ``1/scale`` is correctly rounded on every backend (as torch's float64 reciprocal), so unscaled
+    gradients equal torch's bitwise. Growth and backoff multiply in float32: for factors that are
+    float32 numbers (2.0, 0.5, 4.0, ...) that equals torch's float64 product rounded to float32;
+    other factors (1.1) can differ from torch by one float32 ulp when the scale changes.
 
     Args:
       init_scale: the initial scale (torch's default ``2**16``).
@@ -192,9 +196,7 @@ def unscale_gradients(
         del params, extra_args
         scale = jnp.asarray(state.scale, jnp.float32)
         found_inf = jnp.logical_not(_all_finite(updates))
-        # torch takes the reciprocal in float64 and rounds it to float32; a correctly rounded
-        # float32 division gives the same number.
-        inv_scale = jnp.float32(1.0) / scale
+        inv_scale = _reciprocal(scale)
 
         def unscale(g):
             if not jnp.issubdtype(g.dtype, jnp.inexact):
@@ -219,10 +221,41 @@ def unscale_gradients(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+def _pow2(n: jax.Array) -> jax.Array:
+    """``2.0**n`` in float32 for an int32 ``n`` in [-126, 127], built from its exponent bits."""
+    return jax.lax.bitcast_convert_type(((n + 127) << 23).astype(jnp.uint32), jnp.float32)
+
+
+def _reciprocal(x: jax.Array) -> jax.Array:
+    """``1/x`` correctly rounded to float32, as torch's ``x.double().reciprocal().float()``.
+
+    XLA's float32 division on GPUs is not correctly rounded (about one result in seven differs by
+    an ulp on an H200), so the mantissa quotient is computed by integer long division. Subnormal,
+    zero and non-finite ``x`` fall back to plain division.
+    """
+    bits = jax.lax.bitcast_convert_type(x, jnp.uint32)
+    biased = ((bits >> 23) & 0xFF).astype(jnp.int32)
+    mant = (bits & 0x7FFFFF) | 0x800000  # x = mant * 2**(biased - 150), mant in [2**23, 2**24)
+    # quotient = floor(2**48 / mant), in (2**24, 2**25]; the bits above 2**26 give no quotient bits.
+    rem, quotient = jnp.uint32(1 << 22), jnp.uint32(0)
+    for _ in range(26):
+        rem, quotient = rem << 1, quotient << 1
+        take = rem >= mant
+        rem = jnp.where(take, rem - mant, rem)
+        quotient = quotient + take.astype(jnp.uint32)
+    # Keep 24 significant bits, rounding half to even with the remainder as sticky bit.
+    q, half = quotient >> 1, quotient & 1
+    q = q + (half & ((rem != 0) | (q & 1)).astype(jnp.uint32))
+    k = 103 - biased  # 1/x = (quotient + rem/mant) * 2**(102 - biased) = q * 2**k, rounded
+    k1 = k // 2
+    exact = q.astype(jnp.float32) * _pow2(k1) * _pow2(k - k1)
+    plain = jnp.float32(1.0) / x
+    return jnp.where((biased == 0) | (biased == 255), plain, exact)
+
+
 def _next_scale(scale, tracker, found_inf, growth_factor, backoff_factor, growth_interval):
     """``torch._amp_update_scale_``: the scale and growth tracker after one step."""
-    # Factors that are not exact float32 numbers (2.0 and 0.5 are) can differ from torch's
-    # float64 product by one float32 ulp.
+    # torch multiplies in float64 and rounds to float32: identical for float32-exact factors.
     successful = tracker + 1
     grow = successful == growth_interval
     grown = scale * jnp.float32(growth_factor)

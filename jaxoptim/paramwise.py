@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import inspect
+import numbers
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -262,7 +263,7 @@ def _optimizer_hyperparams(opt_type: Any) -> tuple[dict[str, Any], frozenset[str
 def _check_number(where: str, value: Any, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"paramwise_cfg: `{where}` must be a number, got {value!r}")
     if value < 0:
         raise ValueError(f"paramwise_cfg: `{where}` must be >= 0, got {value!r}")
@@ -301,7 +302,7 @@ class DefaultOptimizerConstructor:
       >>> import jax.numpy as jnp
       >>> from jaxoptim.registry import OPTIMIZER_BUILDERS
       >>> @OPTIMIZER_BUILDERS.register_module()
-      ... class MyOptimizerConstructor:
+      ... class Conv1LrConstructor:
       ...     def __init__(self, optimizer_cfg, paramwise_cfg=None):
       ...         self.lr, self.wd = optimizer_cfg['lr'], optimizer_cfg.get('weight_decay', 0.0)
       ...         self.mult = (paramwise_cfg or {}).get('conv1_lr_mult', 1.0)
@@ -311,7 +312,7 @@ class DefaultOptimizerConstructor:
       ...                 for name, shape in param_leaves(params)]
       ...         return ParamTable(rows, kind_source='unused', base_lr=self.lr)
       >>> params = {'conv1': {'kernel': jnp.zeros((1, 1, 3, 4))}, 'head': {'kernel': jnp.zeros(4)}}
-      >>> cfg = dict(type='SGD', lr=0.01, constructor='MyOptimizerConstructor',
+      >>> cfg = dict(type='SGD', lr=0.01, constructor='Conv1LrConstructor',
       ...            paramwise_cfg=dict(conv1_lr_mult=5))
       >>> [round(row.lr, 6) for row in explain(cfg, params)]
       [0.05, 0.01]
@@ -408,10 +409,10 @@ class DefaultOptimizerConstructor:
                     f"base_wd should not be None: paramwise_cfg sets {present} but the optimizer "
                     "config has no `weight_decay`"
                 )
-        elif isinstance(self.base_wd, bool) or not isinstance(self.base_wd, (int, float)):
+        elif isinstance(self.base_wd, bool) or not isinstance(self.base_wd, numbers.Real):
             raise TypeError(f"optimizer `weight_decay` must be a number, got {self.base_wd!r}")
         if self.base_lr is not None and (
-            isinstance(self.base_lr, bool) or not isinstance(self.base_lr, (int, float))
+            isinstance(self.base_lr, bool) or not isinstance(self.base_lr, numbers.Real)
         ):
             raise TypeError(f"optimizer `lr` must be a number, got {self.base_lr!r}")
 
@@ -503,7 +504,7 @@ class DefaultOptimizerConstructor:
             ("dcn_offset_lr_mult", is_dcn),
         ):
             mult = cfg.get(key, 1.0 if mmcv else None)
-            if applies and mult is not None:
+            if applies and mult is not None and self._lr is not None:
                 lr = self._lr * mult
                 if key in cfg:
                     rules.append(key)

@@ -413,7 +413,7 @@ def _digit_power(base: float, n, n_max: int | None = None, denom: float = 1.0):
 
     ``n`` is split into base-256 digits; each table entry is rounded once to float32, so the
     result carries a few ulps of error where ``exp(n * log(base))`` in float32 would lose ``n``
-    times more. Without ``n_max`` every int32 is covered; past ``n_max`` the top digit clips.
+    times more. Without ``n_max`` every int32 is covered; a known bound needs fewer tables.
     """
     n_max = 2**31 - 1 if n_max is None else max(int(n_max), 1)
     out, j = None, 0
@@ -479,15 +479,15 @@ def _warmup_factor(ctx, opts):
             f"{ctx.name}.warmup must be None, 'constant', 'linear' or 'exp', got {warmup!r}"
         )
     warmup = warmup.lower()
-    if not (_is_int(opts["warmup_iters"]) and opts["warmup_iters"] > 0):
+    length = opts["warmup_iters"]
+    if not (_is_number(length) and float(length).is_integer() and length > 0):
         raise ValueError(
-            f"{ctx.name}.warmup_iters must be a positive int when warmup is set, "
-            f"got {opts['warmup_iters']!r}"
+            f"{ctx.name}.warmup_iters must be a positive int when warmup is set, got {length!r}"
         )
     ratio = ctx.number(opts, "warmup_ratio")
     if not 0 < ratio <= 1:
         raise ValueError(f"{ctx.name}.warmup_ratio must be in (0, 1], got {opts['warmup_ratio']!r}")
-    length = int(opts["warmup_iters"])
+    length = int(length)
     if ctx.kind == "lr" and ctx.flag(opts, "warmup_by_epoch"):
         if ctx.iters_per_epoch is None:
             raise ValueError(
@@ -527,10 +527,8 @@ def _step(ctx, opts, base):
         if step <= 0:
             raise ValueError(f"{ctx.name}.step must be a positive int, got {step!r}")
 
-        n_max = None if ctx.last_progress is None else ctx.last_progress // step
-
         def exponent_factor(p):
-            return _digit_power(gamma, p // int(step), n_max)
+            return _digit_power(gamma, p // int(step))
 
     elif isinstance(step, Sequence) and not isinstance(step, str) and len(step) > 0:
         if not all(_is_int(s) and s > 0 for s in step):
@@ -557,7 +555,7 @@ def _step(ctx, opts, base):
 def _exp(ctx, opts, base):
     gamma = ctx.number(opts, "gamma")
     b = _f32(base)
-    return lambda p: b * _digit_power(gamma, p, ctx.last_progress)
+    return lambda p: b * _digit_power(gamma, p)
 
 
 def _poly(ctx, opts, base):
@@ -689,7 +687,7 @@ def _cyclic(ctx, opts, base):
 
     def regular(i):
         pos, cycle = i % period, i // period
-        s = _digit_power(gamma, cycle, (ctx.max_iters - 1) // period)
+        s = _digit_power(gamma, cycle)
         shrink = lambda r: (1 - s) + r * s  # mmcv's 1 - scale + ratio * scale
         down_start = shrink(r0) if up > 0 else r0  # mmcv rescales the end of the phase at 0
         down_end = r1 if up > 0 else shrink(r1)

@@ -210,11 +210,11 @@ def make_train_step(
         if info is not None and info.detect_anomalous_params:
             from jaxoptim.unused import log_unused_params
 
-            abstract = jax.tree_util.tree_map(
-                lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), state.params
-            )
             log_unused_params(
-                lambda p, b: run_loss(p, state.model_state, b)[0], abstract, batch, logger=logger
+                lambda p, b: run_loss(p, state.model_state, b)[0],
+                state.params,
+                batch,
+                logger=logger,
             )
         scale = current_loss_scale(state.opt_state)
 

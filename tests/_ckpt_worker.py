@@ -13,6 +13,7 @@ Run as a script it is the subprocess side of the crash and multi-device tests:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -125,7 +126,7 @@ def _train_main(directory: str, total: int, every: int, reference: str | None) -
     _say("RESUMED", -1 if start is None else start, int(state.step))
     while int(state.step) < total:
         state = train_step(state, batch_for(int(state.step)))
-        time.sleep(0.01)  # gives the parent time to kill between saves, too
+        time.sleep(0.03)  # gives the parent time to kill between saves, too
         step = int(state.step)
         if step % every == 0 or step == total:
             checkpoint.save_checkpoint(directory, state, step=step, max_to_keep=3, wait=False)
@@ -181,3 +182,4 @@ if __name__ == "__main__":
         _shard_main(*args)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
+    os._exit(0)  # every save was waited for; skip the slow interpreter teardown

@@ -111,6 +111,23 @@ def test_config_trains_three_iterations(name, tmp_path):
     assert len(val) == 1 and val[0]["iter"] == 3 and 0.0 <= val[0]["accuracy"] <= 1.0
     assert val[0]["accuracy"] == result["accuracy"]
     assert result["iters"] == 3 and int(result["state"].step) == 3
+    initial = cli.build_task(cli.load_config(CONFIGS / name)).params
+    moved = [
+        float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+        for a, b in zip(
+            jax.tree_util.tree_leaves(initial),
+            jax.tree_util.tree_leaves(result["state"].params),
+            strict=True,
+        )
+    ]
+    if all(r["skipped"] for r in train):  # fp16 overflow on every step: nothing applied
+        assert all(change == 0 for change in moved), moved
+    else:
+        assert all(change > 0 for change in moved), moved
+    if name == "custom/my_optimizer_digits.py":
+        assert "MyOptimizer" in jaxoptim.OPTIMIZERS
+        # Adam-style steps move each parameter by at most lr per step: 3 steps of lr 1e-3
+        assert all(1e-4 < change < 3.05e-3 for change in moved), moved
     assert checkpoint.latest_step(tmp_path / "checkpoints") == 3
 
 
@@ -170,23 +187,6 @@ def test_custom_constructor_config_applies_layer_decay():
     assert rows["head.kernel"].lr == pytest.approx(lr)
     assert rows["backbone.gn.scale"].weight_decay == 0.0  # the default rules still apply
     assert "layer_decay['backbone.conv']" in rows["backbone.conv.kernel"].rule
-
-
-def test_custom_optimizer_config_registers_and_updates(tmp_path):
-    result = cli.train(
-        CONFIGS / "custom/my_optimizer_digits.py", work_dir=tmp_path, max_iters=2, progress=False
-    )
-    assert "MyOptimizer" in jaxoptim.OPTIMIZERS
-    cfg = cli.load_config(CONFIGS / "custom/my_optimizer_digits.py")
-    initial = cli.build_task(cfg).params
-    moved = jax.tree_util.tree_map(
-        lambda a, b: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))),
-        initial,
-        result["state"].params,
-    )
-    # Adam-style steps move every parameter by about lr per step (2 steps, lr 1e-3)
-    for change in jax.tree_util.tree_leaves(moved):
-        assert 1e-4 < change < 3e-3
 
 
 @pytest.mark.slow

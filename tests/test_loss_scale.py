@@ -16,6 +16,7 @@ from jaxoptim.accumulation import accumulate_gradients
 from jaxoptim.loss_scale import (
     LossScaleState,
     SkipState,
+    _reciprocal,
     current_loss_scale,
     load_scaler_state_dict,
     parse_fp16,
@@ -104,6 +105,16 @@ def test_unscale_multiplies_by_reciprocal_and_keeps_dtype():
     # An fp16 overflow (inf in a half-precision leaf) is detected and backs off.
     _, state = tx.update({"f16": jnp.array([jnp.inf], jnp.float16)}, state)
     assert bool(state.found_inf) and float(state.scale) == 512.0
+
+
+def test_reciprocal_is_correctly_rounded_like_torch_float64_reciprocal():
+    """XLA's float32 division is not correctly rounded on GPUs; the unscale reciprocal is."""
+    rng = np.random.default_rng(0)
+    x = np.exp(rng.uniform(-87.0, 87.0, 20000)).astype(np.float32)
+    x = np.concatenate([x, np.float32(2.0) ** np.arange(-126, 126), [3.0, 7.0, 1e3, 12345.678]])
+    x = x.astype(np.float32)
+    expected = (1.0 / x.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(jax.jit(jax.vmap(_reciprocal))(x), expected)
 
 
 def test_state_leaf_dtypes_are_stable():

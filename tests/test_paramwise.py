@@ -504,3 +504,41 @@ def test_nnx_optimizer_and_make_optimizer_use_the_table():
         row = table.group(name)
         expected = 0.0 if row.frozen else -row.lr * (1.0 + row.weight_decay * b)
         np.testing.assert_allclose(np.asarray(a) - b, expected, rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+def test_flat_decay_mult_comes_last_in_the_mmcv_dialect():
+    table = _table(dict(SGD_CFG, paramwise_cfg=dict(flat_decay_mult=0.3)), "linen")
+    assert table.group("param1").weight_decay == pytest.approx(3e-05, rel=1e-12)
+    assert table.group("sub.param1").rule == "flat_decay_mult"
+    # Norm, depthwise and bias rules fire first with their default multiplier 1.
+    for name in ("bn.scale", "sub.conv1.bias", "conv2.bias"):
+        assert table.group(name).weight_decay == 0.0001, name
+    assert table.group("bn.scale").rule == "norm_decay_mult=1 (default)"
+    # DCN offset convs never get the flat rule; 4-D kernels are not flat.
+    assert table.group("dcn.conv_offset.bias").weight_decay == 0.0001
+    assert table.group("conv1.kernel").rule == "default"
+
+
+def test_mmengine_explicit_none_multiplier_is_inactive():
+    pw = dict(bias_lr_mult=None, norm_decay_mult=None, bias_decay_mult=0.5, dialect="mmengine")
+    table = _table(dict(MMENGINE_CFG, paramwise_cfg=pw), "nnx")
+    assert table.group("conv2.bias").lr == 0.01
+    assert table.group("bn.bias").weight_decay == pytest.approx(0.45, rel=1e-12)
+    assert table.group("bn.scale").weight_decay == 0.9 and table.group("bn.scale").rule == "default"
+
+
+def test_everything_frozen_gives_no_state_and_zero_updates():
+    # mmcv 3.2 (e) has all parameters requires_grad=False; a pytree freezes with frozen=True.
+    cfg = dict(SGD_CFG, paramwise_cfg=dict(FULL_PARAMWISE, custom_keys={".": dict(frozen=True)}))
+    params, kinds = _example("nnx")
+    table = explain(cfg, params, param_kinds=kinds)
+    assert all(row.frozen and row.lr == 0.0 for row in table)
+    hp = SGD.hyperparams(lr=0.01, momentum=0.9, weight_decay=0.0001)
+    pg = groups_from_table(table, SGD, hp)
+    assert pg.leaves == (LeafGroup(frozen=True),) * 14 and pg.lr == (0.01,)
+    tx = torch_transform(SGD, hp, groups=lambda t: pg)
+    p = {name: np.ones(shape, np.float32) for name, shape in param_leaves(params)}
+    state = tx.init(p)
+    assert all(isinstance(s, optax.MaskedNode) for s in state.leaves.values())
+    updates, _ = tx.update(p, state, p)
+    assert all(not np.any(u) for u in updates.values())

@@ -34,7 +34,7 @@ def check(kind, cfg, expected, iters, *, max_iters, ipe=None):
     fns = [make(cfg, base, max_iters=max_iters, iters_per_epoch=ipe) for base in bases]
     jitted = jax.jit(lambda i: [f(i) for f in fns])  # one compile, a traced iteration
     traced = [jitted(jnp.int32(i)) for i in iters]
-    for k, (f, base) in enumerate(zip(fns, bases)):
+    for k, (f, base) in enumerate(zip(fns, bases, strict=True)):
         want = np.array([[expected(i, b) for b in np.atleast_1d(base)] for i in iters])
         want = want.reshape((len(iters),) + np.shape(base))
         eager = np.stack([np.asarray(f(i)) for i in iters])
@@ -298,6 +298,14 @@ def test_lr_warmup_by_epoch_counts_iterations_and_multiplies_epoch_value(warmup)
         return regular * WARMUPS[warmup](i, 10, 0.2) if i < 10 else regular
 
     check("lr", cfg, expected, [0, 3, 4, 7, 8, 9, 10, 11, 39], max_iters=40, ipe=4)
+
+
+def test_integral_float_warmup_iters_accepted_as_mmcv_does():
+    cfg = dict(policy="fixed", warmup="linear", warmup_iters=4.0, warmup_ratio=0.5)
+    f = lr_schedule(cfg, 1.0, max_iters=None)
+    np.testing.assert_allclose([float(f(i)) for i in (0, 2, 4)], [0.5, 0.75, 1.0], rtol=1e-7)
+    with pytest.raises(ValueError, match="warmup_iters"):
+        lr_schedule(dict(cfg, warmup_iters=2.5), 1.0, max_iters=None)
 
 
 def test_warmup_by_epoch_uses_epochs_for_warmup_length():
@@ -724,3 +732,62 @@ def jaxoptim_on_mmcv_cases():
 def test_matches_mmcv_1_7_2(name, jaxoptim_on_mmcv_cases):
     want = np.asarray(MMCV["cases"][name]["values"])
     np.testing.assert_allclose(jaxoptim_on_mmcv_cases[name], want, rtol=1e-6, atol=0)
+
+
+# ---- plot ----------------------------------------------------------------------------------
+
+SEED_CYCLIC = dict(
+    optimizer=dict(type="SGD", lr=0.01, momentum=0.95, weight_decay=1e-4),
+    lr_config=dict(policy="cyclic", target_ratio=(10, 1e-4), cyclic_times=1, step_ratio_up=0.4),
+    momentum_config=dict(
+        policy="cyclic", target_ratio=(0.85 / 0.95, 1), cyclic_times=1, step_ratio_up=0.4
+    ),
+    runner=dict(type="IterBasedRunner", max_iters=100),
+)
+
+
+def test_plot_schedules_writes_a_png_of_the_schedule_values(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from jaxoptim import plot
+
+    figures = []
+    draw = plot.draw_schedules
+    monkeypatch.setattr(
+        plot, "draw_schedules", lambda *a, **k: figures.append(draw(*a, **k)) or figures[-1]
+    )
+    out = plot.plot_schedules(SEED_CYCLIC, tmp_path / "sub" / "cyclic.png")
+    assert out == tmp_path / "sub" / "cyclic.png"
+    data = out.read_bytes()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+    lr_axis, momentum_axis = figures[0].axes
+    x = np.arange(100)
+    lr = jax.jit(jax.vmap(lr_schedule(SEED_CYCLIC["lr_config"], 0.01, max_iters=100)))(x)
+    mom = jax.jit(jax.vmap(momentum_schedule(SEED_CYCLIC["momentum_config"], 0.95, max_iters=100)))(
+        x
+    )
+    np.testing.assert_array_equal(lr_axis.lines[0].get_xdata(), x)
+    np.testing.assert_array_equal(lr_axis.lines[0].get_ydata(), lr)
+    np.testing.assert_array_equal(momentum_axis.lines[0].get_ydata(), mom)
+    assert lr_axis.get_ylabel() == "lr" and momentum_axis.get_ylabel() == "momentum"
+    assert float(np.max(lr_axis.lines[0].get_ydata())) == pytest.approx(0.1, rel=1e-6)
+
+
+def test_schedule_values_epoch_runner_betas_and_groups():
+    from jaxoptim.plot import schedule_values
+
+    cfg = dict(
+        optimizer=dict(type="AdamW", lr=1e-3, betas=(0.9, 0.999)),
+        lr_config=dict(policy="step", step=[2], warmup="linear", warmup_iters=3),
+        momentum_config=dict(policy="step", step=[1], gamma=0.9),
+        runner=dict(type="EpochBasedRunner", max_epochs=4),
+    )
+    values = schedule_values(cfg, iters_per_epoch=5)
+    assert values["lr"].shape == (20,) and values["momentum"].shape == (20,)
+    np.testing.assert_allclose(values["lr"][[0, 3, 9, 10]], [1e-4, 1e-3, 1e-3, 1e-4], rtol=1e-6)
+    np.testing.assert_allclose(values["momentum"][[4, 5]], [0.9, 0.81], rtol=1e-6)
+    groups = schedule_values(cfg, iters_per_epoch=5, base_lr=np.array([1e-3, 1e-4]))
+    np.testing.assert_allclose(groups["lr"][10], [1e-4, 1e-5], rtol=1e-6)
+    with pytest.raises(ValueError, match="iters_per_epoch"):
+        schedule_values(cfg)
+    no_lr = dict(cfg, lr_config=None, momentum_config=None)
+    np.testing.assert_allclose(schedule_values(no_lr, iters_per_epoch=5)["lr"], 1e-3, rtol=1e-7)

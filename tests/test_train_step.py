@@ -257,3 +257,37 @@ def test_eight_device_step_equals_single_device_and_skips_everywhere():
         [sys.executable, "-c", _SHARDED], env=env, capture_output=True, text=True, timeout=300
     )
     assert "SHARDED-OK" in out.stdout, out.stderr[-3000:]
+
+
+def test_batchnorm_statistics_are_carried_in_model_state():
+    class BNNet(nn.Module):
+        @nn.compact
+        def __call__(self, x, train=True):
+            x = nn.Dense(4)(x)
+            return nn.BatchNorm(use_running_average=not train, momentum=0.5)(x)
+
+    model = BNNet()
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(16, 3)) + 2.0, jnp.float32)
+    variables = model.init(jax.random.key(0), x)
+
+    def loss_fn(params, model_state, batch):
+        out, updates = model.apply(
+            {"params": params, **model_state}, batch, mutable=["batch_stats"]
+        )
+        return jnp.mean(out.astype(jnp.float32) ** 2), updates
+
+    tx = make_optimizer(dict(type="SGD", lr=0.01))
+    kinds = jaxoptim.param_kinds(model, x)
+    step = make_train_step(
+        loss_fn, tx, precision="float16", param_kinds=kinds, with_model_state=True
+    )
+    state = TrainState.create(
+        params=variables["params"], tx=tx, model_state={"batch_stats": variables["batch_stats"]}
+    )
+    dense = variables["params"]["Dense_0"]
+    expected_mean = 0.5 * np.asarray(x @ dense["kernel"] + dense["bias"]).mean(0)  # momentum 0.5
+    state, _ = step(state, x)
+    mean = state.model_state["batch_stats"]["BatchNorm_0"]["mean"]
+    assert mean.dtype == jnp.float32
+    np.testing.assert_allclose(mean, expected_mean, rtol=2e-2, atol=2e-3)
+    assert state.params["BatchNorm_0"]["scale"].dtype == jnp.float32

@@ -5,8 +5,11 @@ CI only reads the JSON this writes::
 
     PYTHONPATH=mmcv-venv/stub mmcv-venv/bin/python tests/data/gen_mmcv_schedules.py
 
-``mmcv-venv/stub`` holds an empty ``torchvision`` package (``__version__ = "0.0"``), which
-``mmcv.runner`` imports only for model-zoo URLs.
+``mmcv-venv/stub`` holds an empty ``torchvision`` package, which ``mmcv.runner`` imports only
+for model-zoo URLs::
+
+    mkdir -p mmcv-venv/stub/torchvision
+    echo '__version__ = "0.0"' > mmcv-venv/stub/torchvision/__init__.py
 
 A stand-in runner (``optimizer``, ``iter``, ``epoch``, ``max_iters``, ``max_epochs``,
 ``data_loader``) is driven like ``EpochBasedRunner``: ``before_run``, then per epoch
@@ -237,6 +240,12 @@ MOMENTUM_CASES = [
 ]
 
 
+SEED_LR = dict(policy="cyclic", target_ratio=(10, 1e-4), cyclic_times=1, step_ratio_up=0.4)
+SEED_MOMENTUM = dict(
+    policy="cyclic", target_ratio=(0.85 / 0.95, 1), cyclic_times=1, step_ratio_up=0.4
+)
+
+
 class Runner:
     """The attributes the updater hooks read."""
 
@@ -251,6 +260,8 @@ class Runner:
 
 def make_optimizer(kind):
     params = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
+    if kind == "seed":  # the seed document's SGD for the cyclic example: one group
+        return torch.optim.SGD(params, lr=0.01, momentum=0.95, weight_decay=1e-4)
     if kind == "Adam":
         return torch.optim.Adam(
             [
@@ -318,6 +329,10 @@ def main():
         cases[name] = record("momentum", config, length)
     cases["m_onecycle_adam"] = record("momentum", dict(policy="OneCycle"), ITER, "Adam")
     cases["m_cyclic_adam"] = record("momentum", dict(policy="cyclic"), ITER, "Adam")
+    # The seed document's cyclic lr + momentum example (tests/test_cyclic_end_to_end.py).
+    seed = dict(max_epochs=4, iters_per_epoch=25)
+    cases["seed_cyclic_lr"] = record("lr", SEED_LR, seed, "seed")
+    cases["seed_cyclic_momentum"] = record("momentum", SEED_MOMENTUM, seed, "seed")
     data = dict(
         generator="tests/data/gen_mmcv_schedules.py",
         mmcv_version=mmcv.__version__,

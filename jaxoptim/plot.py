@@ -1,0 +1,194 @@
+"""Plots a config's lr (and momentum) schedule against the iteration.
+
+:func:`schedule_values` evaluates the schedules of a full config at every iteration (one
+vectorized call), :func:`draw_schedules` draws them on a matplotlib figure and
+:func:`plot_schedules` writes that figure to a PNG. matplotlib is imported only here, lazily
+(``pip install jaxoptim[plot]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxoptim.schedules import lr_schedule, momentum_schedule, normalize_policy
+
+
+def schedule_values(
+    cfg: Mapping[str, Any],
+    *,
+    max_iters: int | None = None,
+    iters_per_epoch: int | None = None,
+    base_lr: float | np.ndarray | None = None,
+    base_momentum: float | np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The lr (and momentum) of a full config at every iteration.
+
+    Args:
+      cfg: a full config: ``optimizer`` (``lr``, ``momentum`` or ``betas``), ``lr_config``,
+        optionally ``momentum_config`` and ``runner`` (``max_iters``, or ``max_epochs`` with
+        ``iters_per_epoch``).
+      max_iters: the length to evaluate; default from ``cfg.runner``.
+      iters_per_epoch: iterations per epoch (by_epoch policies, ``runner.max_epochs``).
+      base_lr: the base lr (a number or per-group array); default ``optimizer.lr``.
+      base_momentum: the base momentum; default ``optimizer.momentum`` or ``betas[0]``.
+
+    Returns:
+      ``{'iteration': int array [N], 'lr': float32 array [N] or [N, G]}`` plus ``'momentum'``
+      when the config has a ``momentum_config``. Without ``lr_config`` the lr is constant.
+
+    Raises:
+      ValueError: the length or a base value cannot be found (the message names the key).
+
+    Examples:
+      >>> cfg = dict(optimizer=dict(type='SGD', lr=0.1),
+      ...            lr_config=dict(policy='step', step=[2], by_epoch=False),
+      ...            runner=dict(type='IterBasedRunner', max_iters=4))
+      >>> [round(float(v), 4) for v in schedule_values(cfg)['lr']]
+      [0.1, 0.1, 0.01, 0.01]
+    """
+    optimizer = cfg.get("optimizer") or {}
+    max_iters = _length(cfg, max_iters, iters_per_epoch)
+    lr_config = cfg.get("lr_config")
+    if base_lr is None:
+        base_lr = optimizer.get("lr")
+        if base_lr is None:
+            one_cycle = lr_config is not None and _policy(lr_config) == "OneCycle"
+            if not one_cycle:
+                raise ValueError("plot: optimizer.lr is not set; pass base_lr=...")
+            base_lr = 0.0  # OneCycle derives its base from max_lr
+    iterations = jnp.arange(max_iters)
+    values = {"iteration": np.arange(max_iters)}
+    if lr_config is None:
+        values["lr"] = np.broadcast_to(
+            np.asarray(base_lr, np.float32), (max_iters,) + np.shape(base_lr)
+        ).copy()
+    else:
+        f = lr_schedule(lr_config, base_lr, max_iters=max_iters, iters_per_epoch=iters_per_epoch)
+        values["lr"] = np.asarray(jax.jit(jax.vmap(f))(iterations))
+    momentum_config = cfg.get("momentum_config")
+    if momentum_config is not None:
+        if base_momentum is None:
+            base_momentum = optimizer.get("momentum")
+            if base_momentum is None and optimizer.get("betas") is not None:
+                base_momentum = optimizer["betas"][0]
+            if base_momentum is None:
+                if _policy(momentum_config, "momentum") != "OneCycle":
+                    raise ValueError(
+                        "plot: momentum_config needs optimizer.momentum or optimizer.betas; "
+                        "pass base_momentum=..."
+                    )
+                base_momentum = 0.0  # OneCycle runs between its own base/max momentum
+        f = momentum_schedule(
+            momentum_config, base_momentum, max_iters=max_iters, iters_per_epoch=iters_per_epoch
+        )
+        values["momentum"] = np.asarray(jax.jit(jax.vmap(f))(iterations))
+    return values
+
+
+def draw_schedules(values: Mapping[str, np.ndarray], *, title: str | None = None) -> Any:
+    """A matplotlib ``Figure`` with one panel per schedule in ``values``.
+
+    Args:
+      values: the output of :func:`schedule_values`.
+      title: the figure title.
+
+    Returns:
+      The figure (not attached to pyplot; call ``savefig`` on it).
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:  # pragma: no cover - exercised only without matplotlib
+        raise ImportError("plotting schedules needs matplotlib: pip install jaxoptim[plot]") from e
+    keys = [k for k in ("lr", "momentum") if k in values]
+    fig = Figure(figsize=(8, 3 * len(keys)), constrained_layout=True)
+    axes = fig.subplots(len(keys), 1, sharex=True, squeeze=False)[:, 0]
+    x = values["iteration"]
+    for ax, key in zip(axes, keys, strict=True):
+        y = np.asarray(values[key])
+        columns = y.reshape(len(x), -1)
+        for g in range(columns.shape[1]):
+            label = f"group {g}" if columns.shape[1] > 1 else None
+            ax.plot(x, columns[:, g], label=label)
+        ax.set_ylabel(key)
+        ax.grid(True, alpha=0.3)
+        if columns.shape[1] > 1:
+            ax.legend()
+    axes[-1].set_xlabel("iteration")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_schedules(
+    cfg: Mapping[str, Any],
+    out_path: str | Path,
+    *,
+    max_iters: int | None = None,
+    iters_per_epoch: int | None = None,
+    base_lr: float | np.ndarray | None = None,
+    base_momentum: float | np.ndarray | None = None,
+) -> Path:
+    """Writes a PNG of the config's lr (and momentum) against the iteration.
+
+    Args:
+      cfg: a full config (see :func:`schedule_values`).
+      out_path: the PNG to write (parent directories are created).
+      max_iters: the length; default from ``cfg.runner``.
+      iters_per_epoch: iterations per epoch.
+      base_lr: the base lr; default ``optimizer.lr``.
+      base_momentum: the base momentum; default ``optimizer.momentum`` or ``betas[0]``.
+
+    Returns:
+      The path written.
+
+    Raises:
+      ImportError: matplotlib is not installed (``pip install jaxoptim[plot]``).
+    """
+    values = schedule_values(
+        cfg,
+        max_iters=max_iters,
+        iters_per_epoch=iters_per_epoch,
+        base_lr=base_lr,
+        base_momentum=base_momentum,
+    )
+    parts = [f"lr: {_describe(cfg.get('lr_config'))}"]
+    if "momentum" in values:
+        parts.append(f"momentum: {_describe(cfg.get('momentum_config'), 'momentum')}")
+    fig = draw_schedules(values, title="   ".join(parts))
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png", dpi=100)
+    return out
+
+
+def _policy(config: Mapping[str, Any], kind: str = "lr") -> str | None:
+    policy = config.get("policy") if isinstance(config, Mapping) else None
+    return normalize_policy(policy, kind=kind) if isinstance(policy, str) else None
+
+
+def _describe(config: Mapping[str, Any] | None, kind: str = "lr") -> str:
+    if config is None:
+        return "constant"
+    warmup = config.get("warmup")
+    return f"{_policy(config, kind)}" + (f" + {warmup} warmup" if warmup else "")
+
+
+def _length(cfg: Mapping[str, Any], max_iters: int | None, iters_per_epoch: int | None) -> int:
+    if max_iters is not None:
+        return int(max_iters)
+    runner = cfg.get("runner") or {}
+    if runner.get("max_iters") is not None:
+        return int(runner["max_iters"])
+    if runner.get("max_epochs") is not None:
+        if iters_per_epoch is None:
+            raise ValueError(
+                "plot: runner.max_epochs needs iters_per_epoch to give the length in iterations"
+            )
+        return int(runner["max_epochs"]) * int(iters_per_epoch)
+    raise ValueError("plot: no length: pass max_iters or set runner.max_iters / runner.max_epochs")
