@@ -29,21 +29,20 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _resnet  # noqa: E402
 import flax  # noqa: E402
 import flax.linen as nn  # noqa: E402
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
-
-import _resnet  # noqa: E402
-import jaxoptim  # noqa: E402
 import train_step as train_bench  # noqa: E402
 import update_step as update_bench  # noqa: E402
+
+import jaxoptim  # noqa: E402
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -129,7 +128,8 @@ def check_updates_match_cpu(summary: _Summary) -> None:
         for i in range(3)
     ]
     # a non-finite gradient: the loss-scaled config must skip it identically on both devices
-    grads_seq.insert(1, jax.tree_util.tree_map(lambda g: g.at[(0,) * g.ndim].set(jnp.inf), grads_seq[0]))
+    poisoned = jax.tree_util.tree_map(lambda g: g.at[(0,) * g.ndim].set(jnp.inf), grads_seq[0])
+    grads_seq.insert(1, poisoned)
     default, cpu = jax.devices()[0], jax.devices("cpu")[0]
     for name, cfg in UPDATE_CONFIGS.items():
         seq = grads_seq if "fp16" in cfg else grads_seq[:1] + grads_seq[2:]
@@ -274,7 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = [
         f"device: {device.device_kind} ({device.platform}, {jax.device_count()} device(s))",
         f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        f"jax {jax.__version__}, jaxlib {jax.lib.__version__}, optax {optax.__version__}, flax {flax.__version__}",
+        f"jax {jax.__version__}, jaxlib {jax.lib.__version__}, optax {optax.__version__}, "
+        f"flax {flax.__version__}",
         f"mode: {'cpu-smoke (tiny sizes)' if smoke else 'GPU sizes'}",
     ]
     print("\n".join(header), flush=True)
@@ -340,9 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary.section(name, fn)
 
     total = time.perf_counter() - t_start
-    block = "\n".join(
-        ["```", *header, *summary.lines, f"total wall time: {total:.0f} s", "```"]
-    )
+    block = "\n".join(["```", *header, *summary.lines, f"total wall time: {total:.0f} s", "```"])
     print("\n==== summary (paste into benchmarks/RESULTS.md)\n" + block, flush=True)
     out_dir = os.environ.get("OUT")
     if out_dir:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence

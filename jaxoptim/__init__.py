@@ -23,6 +23,13 @@ _EXPORTS = {
     "UnusedParam": "jaxoptim.unused",
     "save_checkpoint": "jaxoptim.checkpoint",
     "restore_checkpoint": "jaxoptim.checkpoint",
+    "restore_params": "jaxoptim.checkpoint",
+    "latest_step": "jaxoptim.checkpoint",
+    "all_steps": "jaxoptim.checkpoint",
+    "wait_for_checkpoints": "jaxoptim.checkpoint",
+    "to_dict": "jaxoptim.config",
+    "Registry": "jaxoptim.registry",
+    "build_from_cfg": "jaxoptim.registry",
 }
 
 __all__ = sorted(_EXPORTS)

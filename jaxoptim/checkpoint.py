@@ -26,9 +26,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
-from jax._src.lax.lax import _convert_element_type  # no public way to restore a weak type
 
 from jaxoptim.optimizer_base import path_name
+
+try:  # jax has no public way to make an array weakly typed again
+    from jax._src.lax.lax import _convert_element_type
+except ImportError:  # a later jax: restored weak leaves stay strong (one recompile)
+    _convert_element_type = None
 
 __all__ = [
     "all_steps",
@@ -227,7 +231,7 @@ def _finish_leaf(value: Any, leaf: Any) -> Any:
         return value
     if isinstance(value, np.ndarray):
         value = jnp.asarray(value)
-    if getattr(leaf, "weak_type", False):
+    if getattr(leaf, "weak_type", False) and _convert_element_type is not None:
         value = _convert_element_type(value, np.dtype(value.dtype), weak_type=True)
     return value
 

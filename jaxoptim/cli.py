@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import itertools
 import json
 import sys
 import time
@@ -267,10 +268,6 @@ def evaluate(task: Task, params: Any) -> float:
     return float(np.mean(predicted == task.data["test_label"]))
 
 
-def _save(ckpt_dir: Path, state: Any, step: int, max_keep: int | None) -> None:
-    jaxoptim.save_checkpoint(ckpt_dir, state, step=step, max_to_keep=max_keep)
-
-
 class _Progress:
     """A rich progress bar with the latest metrics, or nothing when disabled."""
 
@@ -323,6 +320,61 @@ def _fmt(value: Any) -> str:
     return f"{value:.4g}"
 
 
+@dataclasses.dataclass(frozen=True)
+class _RunSettings:
+    log_interval: int
+    ckpt_interval: int
+    ckpt_by_epoch: bool
+    max_keep: int | None
+
+
+def _positive_int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise CLIError(f"{where} must be a positive int, got {value!r}")
+    return value
+
+
+def _run_settings(cfg: Mapping) -> _RunSettings:
+    log_cfg = _check_keys("log_config", cfg.get("log_config"), _LOG_KEYS)
+    ckpt_cfg = _check_keys("checkpoint_config", cfg.get("checkpoint_config"), _CHECKPOINT_KEYS)
+    max_keep = ckpt_cfg.get("max_keep", ckpt_cfg.get("max_keep_ckpts", 3))
+    if max_keep == -1:  # mmcv's max_keep_ckpts=-1: keep every checkpoint
+        max_keep = None
+    if max_keep is not None:
+        max_keep = _positive_int("checkpoint_config.max_keep", max_keep)
+    return _RunSettings(
+        log_interval=_positive_int("log_config.interval", log_cfg.get("interval", 10)),
+        ckpt_interval=_positive_int("checkpoint_config.interval", ckpt_cfg.get("interval", 1)),
+        ckpt_by_epoch=bool(ckpt_cfg.get("by_epoch", cfg["runner"]["type"] == "EpochBasedRunner")),
+        max_keep=max_keep,
+    )
+
+
+def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, int]:
+    """The optimizer, the jitted step and the state to start from (fresh or restored)."""
+    tx = jaxoptim.make_optimizer(
+        task.cfg,
+        param_kinds=task.kinds,
+        max_iters=task.max_iters,
+        iters_per_epoch=task.iters_per_epoch,
+    )
+    state = jaxoptim.TrainState.create(params=task.params, tx=tx)
+    step_fn = jaxoptim.make_train_step(
+        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds
+    )
+    last = checkpoint.latest_step(ckpt_dir)
+    if resume:
+        if last is None:
+            raise CLIError(f"--resume: no checkpoint in {ckpt_dir}")
+        return step_fn, jaxoptim.restore_checkpoint(ckpt_dir, state, step=last), int(last)
+    if last is not None:
+        raise CLIError(
+            f"{ckpt_dir} already has checkpoints (the latest after {last} iterations): add "
+            "--resume to continue that run, or give another --work-dir"
+        )
+    return step_fn, state, 0
+
+
 def train(
     config: str | Path,
     *,
@@ -356,36 +408,12 @@ def train(
     started = time.perf_counter()
     cfg = load_config(config, cfg_options)
     task = build_task(cfg, seed=seed)
+    settings = _run_settings(cfg)
     work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     ckpt_dir = (work_dir / "checkpoints").absolute()
-    log_cfg = _check_keys("log_config", cfg.get("log_config"), _LOG_KEYS)
-    ckpt_cfg = _check_keys("checkpoint_config", cfg.get("checkpoint_config"), _CHECKPOINT_KEYS)
-    log_interval = int(log_cfg.get("interval", 10))
-    by_epoch = ckpt_cfg.get("by_epoch", cfg["runner"]["type"] == "EpochBasedRunner")
-    ckpt_interval = int(ckpt_cfg.get("interval", 1))
-    max_keep = ckpt_cfg.get("max_keep", ckpt_cfg.get("max_keep_ckpts", 3))
-    ipe = task.iters_per_epoch
-
-    tx = jaxoptim.make_optimizer(
-        cfg, param_kinds=task.kinds, max_iters=task.max_iters, iters_per_epoch=ipe
-    )
-    state = jaxoptim.TrainState.create(params=task.params, tx=tx)
-    step_fn = jaxoptim.make_train_step(
-        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds
-    )
-    it = 0
-    last = checkpoint.latest_step(ckpt_dir)
-    if resume:
-        if last is None:
-            raise CLIError(f"--resume: no checkpoint in {ckpt_dir}")
-        state = jaxoptim.restore_checkpoint(ckpt_dir, state, step=last)
-        it = int(last)
-    elif last is not None:
-        raise CLIError(
-            f"{ckpt_dir} already has checkpoints (the latest after {last} iterations): add "
-            "--resume to continue that run, or give another --work-dir"
-        )
+    step_fn, state, it = _start_state(task, ckpt_dir, resume)
     stop = task.max_iters if max_iters is None else min(int(max_iters), task.max_iters)
+    ipe = task.iters_per_epoch
 
     work_dir.mkdir(parents=True, exist_ok=True)
     history: list[dict[str, Any]] = []
@@ -399,38 +427,38 @@ def train(
             log.write(json.dumps(record) + "\n")
             log.flush()
 
+        def save() -> int:
+            jaxoptim.save_checkpoint(ckpt_dir, state, step=it, max_to_keep=settings.max_keep)
+            return it
+
         try:
             while it < stop:
                 epoch = it // ipe
                 batches = demo.epoch_batches(
                     task.data, task.batch_size, seed=task.seed, epoch=epoch, start=it % ipe
                 )
-                for batch in batches:
-                    if it >= stop:
-                        break
+                for batch in itertools.islice(batches, stop - it):
                     state, metrics = step_fn(state, batch)
                     it += 1
                     record = None
-                    if it % log_interval == 0 or it == stop:
+                    if it % settings.log_interval == 0 or it == stop:
                         record = _train_record(it, epoch, metrics)
                         write(record)
                     bar.update(it, record)
-                    if not by_epoch and it % ckpt_interval == 0:
-                        _save(ckpt_dir, state, it, max_keep)
-                        saved_at = it
-                if it % ipe == 0 and it > epoch * ipe:
+                    if not settings.ckpt_by_epoch and it % settings.ckpt_interval == 0:
+                        saved_at = save()
+                if it == (epoch + 1) * ipe:
                     accuracy, evaluated_at = evaluate(task, state.params), it
                     write({"mode": "val", "epoch": epoch + 1, "iter": it, "accuracy": accuracy})
                     bar.print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}")
-                    if by_epoch and (epoch + 1) % ckpt_interval == 0:
-                        _save(ckpt_dir, state, it, max_keep)
-                        saved_at = it
+                    if settings.ckpt_by_epoch and (epoch + 1) % settings.ckpt_interval == 0:
+                        saved_at = save()
             if evaluated_at != it:
                 accuracy = evaluate(task, state.params)
                 epoch = (it - 1) // ipe + 1 if it else 0
                 write({"mode": "val", "epoch": epoch, "iter": it, "accuracy": accuracy})
             if saved_at != it:
-                _save(ckpt_dir, state, it, max_keep)
+                save()
         finally:
             bar.close()
     return {

@@ -229,7 +229,8 @@ def cached_groups(fn: GroupsFn) -> GroupsFn:
     return groups
 
 
-def _leaf_hyper(defn: OptimizerDef, hp: Hyper, leaf: LeafGroup, live: Mapping[str, jax.Array]):
+def _leaf_hyper(defn: OptimizerDef, hp: Hyper, leaf: LeafGroup, live: Mapping[str, Any]):
+    """``live`` maps ``lr``/``momentum`` to a list of per-group scalars (sliced once per update)."""
     leaf_hp = dict(hp)
     leaf_hp.update(leaf.overrides)
     leaf_hp["lr"] = live["lr"][leaf.lr_index]
@@ -301,13 +302,14 @@ def torch_transform(
         state_leaves = treedef.flatten_up_to(state.leaves)
         count = state.count + 1
         step = count.astype(jnp.float32)
+        scalars = {k: [v[i] for i in range(v.shape[0])] for k, v in live.items()}
         deltas, new_states = [], []
         for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
             if leaf.frozen:
                 deltas.append(jnp.zeros_like(g))
                 new_states.append(s)
                 continue
-            delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, live), step)
+            delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, scalars), step)
             deltas.append(delta.astype(p.dtype))
             new_states.append(
                 jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s)

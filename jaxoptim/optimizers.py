@@ -23,6 +23,14 @@ Conventions shared by every definition:
   ``differentiable``) are accepted where torch has them, because configs dumped from torch
   param groups carry them, but only with torch's default value: XLA compiles the whole update
   into one fused, differentiable program, so any other value has no meaning here and raises.
+
+Examples:
+  >>> import jax.numpy as jnp
+  >>> tx = AdamW(lr=1e-3, weight_decay=0.05)
+  >>> params = {'w': jnp.ones(2)}
+  >>> updates, state = tx.update({'w': jnp.array([0.5, -2.0])}, tx.init(params), params)
+  >>> updates['w'].round(6)  # -lr * (wd * p + g / |g|) on the first step
+  Array([-0.00105,  0.00095], dtype=float32)
 """
 
 from __future__ import annotations
@@ -90,7 +98,10 @@ def _invalid(name: str, key: str, value: Any, rule: str) -> ValueError:
 
 
 def _check(name: str, hp: Hyper, **rules: str) -> None:
-    """Range checks. Each rule is ``'>=0'``, ``'[0,1)'``, ``'[0,1]'`` or ``'>=1'``."""
+    """Range checks; each rule is one of ``>=0``, ``<=0``, ``>=1``, ``[0,1)``, ``[0,1]``.
+
+    ``betas`` is checked entry by entry and reported as ``betas[0]`` / ``betas[1]``.
+    """
     tests = {
         ">=0": lambda v: v >= 0,
         "[0,1)": lambda v: 0 <= v < 1,
@@ -102,7 +113,7 @@ def _check(name: str, hp: Hyper, **rules: str) -> None:
         if key == "betas":
             for i, beta in enumerate(hp["betas"]):
                 if not tests[rule](beta):
-                    raise _invalid(name, f"betas[{i}]", beta, f"0 <= betas[{i}] < 1")
+                    raise _invalid(name, f"betas[{i}]", beta, f"`betas[{i}]` in {rule}")
         elif not tests[rule](hp[key]):
             raise _invalid(name, key, hp[key], f"`{key}` in {rule}")
 
@@ -185,9 +196,7 @@ SGD = OptimizerDef(
     init_leaf=_sgd_init,
     update_leaf=_sgd_update,
     momentum_key="momentum",
-    validate=_validator(
-        "SGD", _sgd_validate, lr=">=0", momentum=">=0", weight_decay=">=0"
-    ),
+    validate=_validator("SGD", _sgd_validate, lr=">=0", momentum=">=0", weight_decay=">=0"),
     doc="torch.optim.SGD: momentum, dampening, nesterov, coupled weight decay, maximize",
 )
 
@@ -219,14 +228,23 @@ def _adam_update(g, p, s, hp, step):
     return delta - step_size * m / denom, new_state
 
 
+def _adamw_update(g, p, s, hp, step):
+    return _adam_update(g, p, s, dict(hp, decoupled_weight_decay=True), step)
+
+
 _ADAM_DEFAULTS = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
 _ADAM_RULES = dict(lr=">=0", eps=">=0", betas="[0,1)", weight_decay=">=0")
-_ADAM_FLAGS = _impl_flags("foreach", "capturable", "differentiable", "fused")
 
 Adam = OptimizerDef(
     name="Adam",
     defaults=dict(
-        _ADAM_DEFAULTS, maximize=False, decoupled_weight_decay=False, **_ADAM_FLAGS
+        _ADAM_DEFAULTS,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
     ),
     init_leaf=_adam_init,
     update_leaf=_adam_update,
@@ -237,11 +255,14 @@ Adam = OptimizerDef(
 
 AdamW = OptimizerDef(
     name="AdamW",
-    defaults=dict(_ADAM_DEFAULTS, weight_decay=1e-2, maximize=False, **_ADAM_FLAGS),
-    init_leaf=_adam_init,
-    update_leaf=lambda g, p, s, hp, step: _adam_update(
-        g, p, s, dict(hp, decoupled_weight_decay=True), step
+    defaults=dict(
+        _ADAM_DEFAULTS,
+        weight_decay=1e-2,
+        maximize=False,
+        **_impl_flags("foreach", "capturable", "differentiable", "fused"),
     ),
+    init_leaf=_adam_init,
+    update_leaf=_adamw_update,
     momentum_key="betas",
     validate=_validator("AdamW", **_ADAM_RULES),
     doc="torch.optim.AdamW: decoupled weight decay p *= 1 - lr * wd, amsgrad",
@@ -265,8 +286,9 @@ Adamax = OptimizerDef(
         betas=(0.9, 0.999),
         eps=1e-8,
         weight_decay=0.0,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach", "differentiable", "capturable"),
+        **_impl_flags("differentiable", "capturable"),
     ),
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
     update_leaf=_adamax_update,
@@ -306,8 +328,9 @@ NAdam = OptimizerDef(
         weight_decay=0.0,
         momentum_decay=4e-3,
         decoupled_weight_decay=False,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach", "capturable", "differentiable"),
+        **_impl_flags("capturable", "differentiable"),
     ),
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p), _scalar(1.0)),
     update_leaf=_nadam_update,
@@ -369,8 +392,9 @@ RAdam = OptimizerDef(
         eps=1e-8,
         weight_decay=0.0,
         decoupled_weight_decay=False,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach", "capturable", "differentiable"),
+        **_impl_flags("capturable", "differentiable"),
     ),
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
     update_leaf=_radam_update,
@@ -399,8 +423,9 @@ Adagrad = OptimizerDef(
         weight_decay=0.0,
         initial_accumulator_value=0.0,
         eps=1e-10,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach", "differentiable", "fused"),
+        **_impl_flags("differentiable", "fused"),
     ),
     init_leaf=lambda p, hp: (_zeros(p, fill=hp["initial_accumulator_value"]),),
     update_leaf=_adagrad_update,
@@ -433,8 +458,10 @@ Adadelta = OptimizerDef(
         rho=0.9,
         eps=1e-6,
         weight_decay=0.0,
+        foreach=None,
+        capturable=False,
         maximize=False,
-        **_impl_flags("foreach", "capturable", "differentiable"),
+        differentiable=False,
     ),
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
     update_leaf=_adadelta_update,
@@ -484,8 +511,10 @@ RMSprop = OptimizerDef(
         weight_decay=0.0,
         momentum=0.0,
         centered=False,
+        capturable=False,
+        foreach=None,
         maximize=False,
-        **_impl_flags("capturable", "foreach", "differentiable"),
+        differentiable=False,
     ),
     init_leaf=_rmsprop_init,
     update_leaf=_rmsprop_update,
@@ -524,8 +553,10 @@ Rprop = OptimizerDef(
         lr=1e-2,
         etas=(0.5, 1.2),
         step_sizes=(1e-6, 50.0),
+        capturable=False,
+        foreach=None,
         maximize=False,
-        **_impl_flags("capturable", "foreach", "differentiable"),
+        differentiable=False,
     ),
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
     update_leaf=_rprop_update,
@@ -557,8 +588,9 @@ ASGD = OptimizerDef(
         alpha=0.75,
         t0=1e6,
         weight_decay=0.0,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach", "differentiable", "capturable"),
+        **_impl_flags("differentiable", "capturable"),
     ),
     init_leaf=lambda p, hp: (_scalar(hp["lr"]), _scalar(1.0), _zeros(p)),
     update_leaf=_asgd_update,
@@ -615,8 +647,8 @@ Adafactor = OptimizerDef(
         eps=(None, 1e-3),
         d=1.0,
         weight_decay=0.0,
+        foreach=None,
         maximize=False,
-        **_impl_flags("foreach"),
     ),
     init_leaf=_adafactor_init,
     update_leaf=_adafactor_update,
@@ -625,6 +657,89 @@ Adafactor = OptimizerDef(
     ),
     doc="torch.optim.Adafactor (mmengine: TorchAdafactor): factored second moment over the "
     "last two dims, relative step size min(lr, 1/sqrt(t))",
+)
+
+_MUON_LR_ADJUST = (None, "original", "match_rms_adamw")
+
+
+def _muon_validate(hp: Hyper) -> None:
+    if hp["adjust_lr_fn"] not in _MUON_LR_ADJUST:
+        raise _invalid("Muon", "adjust_lr_fn", hp["adjust_lr_fn"], f"one of {_MUON_LR_ADJUST}")
+    steps = hp["ns_steps"]
+    if not isinstance(steps, int) or not 0 <= steps < 100:
+        raise _invalid("Muon", "ns_steps", steps, "an int in [0, 100)")
+    coefficients = hp["ns_coefficients"]
+    if not isinstance(coefficients, (tuple, list)) or len(coefficients) != 3:
+        raise TypeError(f"Muon: `ns_coefficients` must be 3 floats (a, b, c), got {coefficients!r}")
+
+
+def _muon_init(p, hp):
+    if p.ndim != 2:
+        raise ValueError(
+            f"Muon: only 2-D parameters can be orthogonalized, got a parameter of shape "
+            f"{tuple(p.shape)}; freeze it or train it with another optimizer (optax.partition)."
+        )
+    return (_zeros(p),)
+
+
+def _bf16(x: jax.Array) -> jax.Array:
+    return x.astype(jnp.bfloat16)
+
+
+def _newton_schulz(x: jax.Array, coefficients, steps: int, eps: float) -> jax.Array:
+    """torch's quintic Newton-Schulz orthogonalization, in bfloat16 with torch's roundings.
+
+    Each torch op (a matmul, or ``addmm``'s ``beta * C + alpha * A @ B``) accumulates in float32
+    and rounds its result to bfloat16 once; the same happens here.
+    """
+    a, b, c = coefficients
+    tall = x.shape[0] > x.shape[1]
+    x = _bf16(x.T if tall else x)
+    norm = _bf16(jnp.sqrt(jnp.sum(jnp.square(x.astype(jnp.float32)))))
+    x = _bf16(x.astype(jnp.float32) / jnp.maximum(norm, eps).astype(jnp.float32))
+
+    def mm(u, v):
+        return jnp.matmul(u, v, preferred_element_type=jnp.float32)
+
+    for _ in range(steps):
+        gram = _bf16(mm(x, x.T))
+        gram_update = _bf16(b * gram.astype(jnp.float32) + c * mm(gram, gram))
+        x = _bf16(a * x.astype(jnp.float32) + mm(gram_update, x))
+    return x.T if tall else x
+
+
+def _muon_update(g, p, s, hp, step):
+    g, p = _wide(g), _wide(p)
+    momentum = hp["momentum"]
+    buf = _lerp(s[0], g, 1 - momentum)
+    update = _lerp(g, buf, momentum) if hp["nesterov"] else buf
+    ortho = _newton_schulz(update, hp["ns_coefficients"], hp["ns_steps"], hp["eps"])
+    rows, cols = p.shape
+    if hp["adjust_lr_fn"] == "match_rms_adamw":
+        ratio = 0.2 * math.sqrt(max(rows, cols))
+    else:
+        ratio = math.sqrt(max(1.0, rows / cols))
+    delta = -hp["lr"] * hp["weight_decay"] * p - hp["lr"] * ratio * ortho.astype(p.dtype)
+    return delta, (buf,)
+
+
+Muon = OptimizerDef(
+    name="Muon",
+    defaults=dict(
+        lr=1e-3,
+        weight_decay=0.1,
+        momentum=0.95,
+        nesterov=True,
+        ns_coefficients=(3.4445, -4.775, 2.0315),
+        eps=1e-7,
+        ns_steps=5,
+        adjust_lr_fn=None,
+    ),
+    init_leaf=_muon_init,
+    update_leaf=_muon_update,
+    momentum_key="momentum",
+    validate=_validator("Muon", _muon_validate, lr=">=0", momentum=">=0", weight_decay=">=0"),
+    doc="torch.optim.Muon: Newton-Schulz-orthogonalized momentum for 2-D parameters (bfloat16)",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -679,8 +794,9 @@ LAMB = OptimizerDef(
     init_leaf=lambda p, hp: (_zeros(p), _zeros(p)),
     update_leaf=_lamb_update,
     momentum_key="betas",
-    validate=_validator("LAMB", lr=">=0", betas="[0,1)", eps=">=0", eps_root=">=0",
-                        weight_decay=">=0"),
+    validate=_validator(
+        "LAMB", lr=">=0", betas="[0,1)", eps=">=0", eps_root=">=0", weight_decay=">=0"
+    ),
     doc="LAMB (optax.lamb): Adam moments + decoupled decay, scaled by a per-leaf trust ratio",
 )
 
@@ -711,8 +827,13 @@ LARS = OptimizerDef(
     update_leaf=_lars_update,
     momentum_key="momentum",
     validate=_validator(
-        "LARS", _lars_validate, lr=">=0", momentum=">=0", weight_decay=">=0",
-        trust_coefficient=">=0", eps=">=0",
+        "LARS",
+        _lars_validate,
+        lr=">=0",
+        momentum=">=0",
+        weight_decay=">=0",
+        trust_coefficient=">=0",
+        eps=">=0",
     ),
     doc="LARS (optax.lars): coupled decay, per-leaf trust ratio, then lr and momentum",
 )
@@ -733,6 +854,7 @@ BUILTIN: list[OptimizerDef] = [
     Rprop,
     ASGD,
     Adafactor,
+    Muon,
     Lion,
     LAMB,
     LARS,

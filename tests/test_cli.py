@@ -106,7 +106,7 @@ def test_schedule_writes_a_png(tmp_path):
 def test_unused_lists_the_aux_head(capsys):
     result = _jaxoptim("unused", CONFIGS / "digits_unused_head.py")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["aux_head.bias (10,)", "aux_head.kernel (64, 10)"]
+    assert result.stdout.splitlines() == ["aux_head.bias (10,)", "aux_head.kernel (1024, 10)"]
     assert cli.main(["unused", str(CONFIGS / "digits_demo.py")]) == 0
     assert capsys.readouterr().out == "no unused parameters\n"
 
@@ -145,6 +145,8 @@ def _error(capsys, *argv):
         (["runner.max_epochs=0"], 1, "runner.max_epochs"),
         (["log_config.every=3"], 1, "every"),
         (["checkpoint_config.keep=3"], 1, "keep"),
+        (["log_config.interval=0"], 1, "log_config.interval"),
+        (["checkpoint_config.max_keep=0"], 1, "checkpoint_config.max_keep"),
         (["optimizer.nesterovv=True"], 1, "nesterovv"),
         (["optimizer"], 2, "--cfg-options"),
     ],

@@ -189,6 +189,26 @@ def test_custom_constructor_config_applies_layer_decay():
     assert "layer_decay['backbone.conv']" in rows["backbone.conv.kernel"].rule
 
 
+def test_precision_key_sets_the_compute_dtype(tmp_path):
+    options = {"precision": "bfloat16", "log_config.interval": 1}
+    result = cli.train(
+        CONFIGS / "digits_demo.py",
+        work_dir=tmp_path,
+        max_iters=2,
+        cfg_options=options,
+        progress=False,
+    )
+    task = cli.build_task(cli.load_config(CONFIGS / "digits_demo.py", options))
+    assert task.precision == "bfloat16" and task.model.dtype == jax.numpy.bfloat16
+    assert all(p.dtype == np.float32 for p in jax.tree_util.tree_leaves(result["state"].params))
+    train = [r for r in result["history"] if r["mode"] == "train"]
+    assert [r["loss_scale"] for r in train] == [1.0, 1.0]  # no fp16 section: no loss scaling
+    assert all(math.isfinite(r["loss"]) and not r["skipped"] for r in train)
+    # float16 from an `fp16` section can be overridden back to float32
+    fp32 = cli.load_config(CONFIGS / "digits_demo_fp16.py", {"precision": "float32"})
+    assert cli.build_task(fp32, init=False).precision == "float32"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["digits_demo.py", "digits_demo_fp16.py"])
 def test_demo_reaches_95_percent(name, tmp_path):

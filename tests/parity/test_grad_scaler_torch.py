@@ -114,6 +114,7 @@ CASES = [
     (dict(init_scale=4.0, growth_interval=3), _random_events(1)),
     (dict(init_scale=2.0**10, growth_factor=4.0, backoff_factor=0.25, growth_interval=2), None),
     (512.0, _random_events(3)),
+    (1000.0, _random_events(4)),  # not a power of two: the reciprocal must round like torch's
 ]
 
 

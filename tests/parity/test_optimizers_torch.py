@@ -27,22 +27,29 @@ SHAPES = {"conv": {"kernel": (2, 3, 2, 2)}, "one": (1,), "s": (), "w": (3, 5)}
 
 # Gradient scales per leaf, so that eps matters for some leaves and not for others.
 GRAD_SCALES = {"conv": {"kernel": 1.0}, "one": 1e-3, "s": 10.0, "w": 0.1}
+# Muon orthogonalizes matrices only: a wide, a tall and a 1x1 one.
+SHAPES_2D = {"conv": {"kernel": (3, 5)}, "one": (1, 1), "s": (6, 4)}
 
 
-def _tree(rng: np.random.Generator, scales=None):
-    scales = scales or jax.tree_util.tree_map(lambda _: 1.0, GRAD_SCALES)
+def _is_shape(x):
+    return isinstance(x, tuple)
+
+
+def _tree(rng: np.random.Generator, shapes, scales=None):
     return jax.tree_util.tree_map(
         lambda shape, scale: (scale * rng.standard_normal(shape)).astype(np.float32),
-        SHAPES,
-        scales,
-        is_leaf=lambda x: isinstance(x, tuple),
+        shapes,
+        scales or jax.tree_util.tree_map(lambda _: 1.0, shapes, is_leaf=_is_shape),
+        is_leaf=_is_shape,
     )
 
 
-def _problem(seed: int):
+def _problem(seed: int, name: str = ""):
     """Initial params and STEPS gradient trees (numpy float32)."""
     rng = np.random.default_rng(seed)
-    return _tree(rng), [_tree(rng, GRAD_SCALES) for _ in range(STEPS)]
+    shapes = SHAPES_2D if name == "Muon" else SHAPES
+    scales = None if name == "Muon" else GRAD_SCALES
+    return _tree(rng, shapes), [_tree(rng, shapes, scales) for _ in range(STEPS)]
 
 
 def _u(rng, lo, hi):
@@ -67,8 +74,9 @@ CASES = {
             dict(dampening=0.3, maximize=True),
             dict(weight_decay=0.0, maximize=False),
         ],
-        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), momentum=_u(r, 0.5, 0.99),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 1e-1), momentum=_u(r, 0.5, 0.99), weight_decay=_logu(r, 1e-5, 1e-1)
+        ),
     ),
     "Adam": (
         [
@@ -77,23 +85,40 @@ CASES = {
             dict(maximize=True, decoupled_weight_decay=True),
             dict(amsgrad=True, decoupled_weight_decay=True, weight_decay=0.0),
         ],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-1),
+            betas=_betas(r),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
     ),
     "AdamW": (
         [dict(), dict(amsgrad=True), dict(maximize=True)],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-4, 1.0)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-1),
+            betas=_betas(r),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-4, 1.0),
+        ),
     ),
     "Adamax": (
         [dict(), dict(maximize=True), dict(weight_decay=0.0)],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-1),
+            betas=_betas(r),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
     ),
     "NAdam": (
         [dict(), dict(decoupled_weight_decay=True), dict(maximize=True, weight_decay=0.0)],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-5, 1e-1), momentum_decay=_logu(r, 1e-3, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-1),
+            betas=_betas(r),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+            momentum_decay=_logu(r, 1e-3, 1e-1),
+        ),
     ),
     "RAdam": (
         [
@@ -102,19 +127,31 @@ CASES = {
             dict(maximize=True, betas=(0.9, 0.5)),
             dict(betas=(0.8, 0.99)),
         ],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-1), betas=_betas(r), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-1),
+            betas=_betas(r),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
     ),
     "Adagrad": (
         [dict(), dict(maximize=True), dict(lr_decay=0.0, initial_accumulator_value=0.0)],
-        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), lr_decay=_logu(r, 1e-3, 1e-1),
-                       weight_decay=_logu(r, 1e-5, 1e-1),
-                       initial_accumulator_value=_u(r, 0.0, 1.0), eps=_logu(r, 1e-10, 1e-3)),
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 1e-1),
+            lr_decay=_logu(r, 1e-3, 1e-1),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+            initial_accumulator_value=_u(r, 0.0, 1.0),
+            eps=_logu(r, 1e-10, 1e-3),
+        ),
     ),
     "Adadelta": (
         [dict(), dict(maximize=True), dict(rho=0.0), dict(rho=1.0, weight_decay=0.0)],
-        lambda r: dict(lr=_logu(r, 1e-2, 1.0), rho=_u(r, 0.5, 0.99), eps=_logu(r, 1e-8, 1e-3),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-2, 1.0),
+            rho=_u(r, 0.5, 0.99),
+            eps=_logu(r, 1e-8, 1e-3),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
     ),
     "RMSprop": (
         [
@@ -123,24 +160,54 @@ CASES = {
             dict(momentum=0.0, maximize=True),
             dict(momentum=0.0, centered=True, weight_decay=0.0),
         ],
-        lambda r: dict(lr=_logu(r, 1e-4, 1e-2), alpha=_u(r, 0.8, 0.999), eps=_logu(r, 1e-8, 1e-2),
-                       weight_decay=_logu(r, 1e-5, 1e-1), momentum=_u(r, 0.1, 0.95)),
+        lambda r: dict(
+            lr=_logu(r, 1e-4, 1e-2),
+            alpha=_u(r, 0.8, 0.999),
+            eps=_logu(r, 1e-8, 1e-2),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+            momentum=_u(r, 0.1, 0.95),
+        ),
     ),
     "Rprop": (
         [dict(), dict(maximize=True), dict(step_sizes=(1e-3, 0.05))],
-        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), etas=(_u(r, 0.2, 0.9), _u(r, 1.05, 2.0)),
-                       step_sizes=(_logu(r, 1e-7, 1e-4), _u(r, 1.0, 50.0))),
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 1e-1),
+            etas=(_u(r, 0.2, 0.9), _u(r, 1.05, 2.0)),
+            step_sizes=(_logu(r, 1e-7, 1e-4), _u(r, 1.0, 50.0)),
+        ),
     ),
     "ASGD": (
         [dict(), dict(maximize=True), dict(t0=5.0), dict(t0=0.0, weight_decay=0.0)],
-        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), lambd=_logu(r, 1e-5, 1e-1), alpha=_u(r, 0.5, 1.0),
-                       t0=1e6, weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 1e-1),
+            lambd=_logu(r, 1e-5, 1e-1),
+            alpha=_u(r, 0.5, 1.0),
+            t0=1e6,
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
     ),
     "Adafactor": (
         [dict(), dict(maximize=True), dict(eps=(1e-4, 1e-3), weight_decay=0.0), dict(d=1.0)],
-        lambda r: dict(lr=_logu(r, 1e-3, 1e-1), beta2_decay=_u(r, -1.0, -0.3),
-                       eps=(None, _logu(r, 1e-4, 1e-2)), d=_u(r, 1.0, 3.0),
-                       weight_decay=_logu(r, 1e-5, 1e-1)),
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 1e-1),
+            beta2_decay=_u(r, -1.0, -0.3),
+            eps=(None, _logu(r, 1e-4, 1e-2)),
+            d=_u(r, 1.0, 3.0),
+            weight_decay=_logu(r, 1e-5, 1e-1),
+        ),
+    ),
+    "Muon": (
+        [
+            dict(),
+            dict(nesterov=False, adjust_lr_fn="match_rms_adamw"),
+            dict(adjust_lr_fn="original", weight_decay=0.0, ns_steps=3),
+        ],
+        lambda r: dict(
+            lr=_logu(r, 1e-3, 5e-2),
+            momentum=_u(r, 0.5, 0.99),
+            weight_decay=_logu(r, 1e-3, 0.2),
+            eps=_logu(r, 1e-8, 1e-6),
+        ),
     ),
 }
 
@@ -167,9 +234,11 @@ def _torch_run(name, kwargs, params, grads, groups=None, schedule=None):
     tensors = [torch.nn.Parameter(x.clone()) for x in leaves]
     cls = getattr(torch.optim, name)
     extra = {"foreach": False} if "foreach" in inspect.signature(cls).parameters else {}
-    spec = tensors if groups is None else [
-        {"params": [tensors[i] for i in idx], **over} for idx, over in groups
-    ]
+    spec = (
+        tensors
+        if groups is None
+        else [{"params": [tensors[i] for i in idx], **over} for idx, over in groups]
+    )
     opt = cls(spec, **kwargs, **extra)
     history = []
     for step, g in enumerate(grads):
@@ -206,8 +275,10 @@ def _jax_run(tx, params, grads, schedule=None):
         hyper = None
         if schedule is not None:
             lr, momentum = schedule[i]
-            hyper = {"lr": jnp.asarray([lr], jnp.float32),
-                     "momentum": jnp.asarray([momentum], jnp.float32)}
+            hyper = {
+                "lr": jnp.asarray([lr], jnp.float32),
+                "momentum": jnp.asarray([momentum], jnp.float32),
+            }
         p, s = step(p, s, g, hyper)
         history.append([np.asarray(x) for x in jax.tree_util.tree_leaves(p)])
     return history, s, len(traces)
@@ -234,7 +305,7 @@ def _assert_histories(got, want, params):
 @pytest.mark.parametrize("name,index", TORCH_CASES)
 def test_matches_torch(name, index):
     kwargs = _kwargs(name, index)
-    params, grads = _problem(index)
+    params, grads = _problem(index, name)
     want = _torch_run(name, kwargs, params, grads)
     got, _, n_traces = _jax_run(_defn(name)(**kwargs), params, grads)
     _assert_histories(got, want, params)
@@ -245,9 +316,7 @@ def test_every_flag_is_covered():
     """Each boolean hyperparameter of each torch type is exercised both ways."""
     for name, (flags, _) in CASES.items():
         defaults = _defn(name).defaults
-        bools = [
-            k for k, v in defaults.items() if isinstance(v, bool) and k not in IMPL_FLAGS
-        ]
+        bools = [k for k, v in defaults.items() if isinstance(v, bool) and k not in IMPL_FLAGS]
         for key in bools:
             seen = {_defn(name).hyperparams(**_kwargs(name, i))[key] for i in range(len(flags))}
             assert seen == {True, False}, (name, key, seen)
@@ -284,7 +353,7 @@ def test_two_param_groups_match_torch(name):
     if has_wd:
         kwargs["weight_decay"] = 0.01
     lr1, wd1 = 3.0 * kwargs["lr"], (0.2 if has_wd else None)
-    params, grads = _problem(7)
+    params, grads = _problem(7, name)
     torch_groups = [
         ([i for i in range(len(jax.tree_util.tree_leaves(params))) if i not in _GROUP1], {}),
         (list(_GROUP1), {"lr": lr1, **({"weight_decay": wd1} if has_wd else {})}),
@@ -308,6 +377,7 @@ SCHEDULED = {
     "Adagrad": dict(lr=1e-2, lr_decay=0.01),
     "Adadelta": dict(lr=0.5),
     "Adafactor": dict(lr=1e-2, weight_decay=0.1),
+    "Muon": dict(lr=1e-2),
 }
 
 
@@ -315,7 +385,7 @@ SCHEDULED = {
 def test_live_hyperparams_match_torch_without_recompiling(name):
     """lr and momentum change every step through `hyperparams=`: one trace, torch's values."""
     kwargs = SCHEDULED[name]
-    params, grads = _problem(3)
+    params, grads = _problem(3, name)
     has_momentum = _defn(name).momentum_key is not None
     schedule = [
         (kwargs["lr"] * (1.0 + 0.5 * np.sin(i)), 0.85 + 0.1 * np.cos(i) if has_momentum else 0.0)
@@ -356,8 +426,11 @@ def test_zero_gradients_in_low_precision_give_no_nan(defn):
     rng = np.random.default_rng(6)
     params = {
         "w": jnp.asarray(rng.standard_normal((3, 5)), jnp.float16),
-        "b": jnp.asarray(rng.standard_normal((4,)), jnp.bfloat16),
+        "m": jnp.asarray(rng.standard_normal((2, 4)), jnp.bfloat16),
+        "v": jnp.asarray(rng.standard_normal((4,)), jnp.float16),
     }
+    if defn is O.Muon:
+        del params["v"]
     zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
     tx = defn()
     state = jax.jit(tx.init)(params)
@@ -397,15 +470,27 @@ def _optax_oracle(name, kw):
         return optax.lion(kw["lr"], b1=b1, b2=b2, weight_decay=kw["weight_decay"])
     if name == "LAMB":
         b1, b2 = kw["betas"]
-        return optax.lamb(kw["lr"], b1=b1, b2=b2, eps=kw["eps"], eps_root=kw.get("eps_root", 0.0),
-                          weight_decay=kw["weight_decay"])
-    return optax.lars(kw["lr"], weight_decay=kw.get("weight_decay", 0.0),
-                      trust_coefficient=kw["trust_coefficient"], eps=kw.get("eps", 0.0),
-                      momentum=kw["momentum"], nesterov=kw.get("nesterov", False))
+        return optax.lamb(
+            kw["lr"],
+            b1=b1,
+            b2=b2,
+            eps=kw["eps"],
+            eps_root=kw.get("eps_root", 0.0),
+            weight_decay=kw["weight_decay"],
+        )
+    return optax.lars(
+        kw["lr"],
+        weight_decay=kw.get("weight_decay", 0.0),
+        trust_coefficient=kw["trust_coefficient"],
+        eps=kw.get("eps", 0.0),
+        momentum=kw["momentum"],
+        nesterov=kw.get("nesterov", False),
+    )
 
 
-@pytest.mark.parametrize("name,kwargs", OPTAX_CASES, ids=[f"{n}-{i}" for i, (n, _) in
-                                                          enumerate(OPTAX_CASES)])
+@pytest.mark.parametrize(
+    "name,kwargs", OPTAX_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTAX_CASES)]
+)
 def test_matches_optax(name, kwargs):
     params, grads = _problem(11)
     want, _, _ = _jax_run(_optax_oracle(name, kwargs), params, grads)
