@@ -25,6 +25,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 import jaxoptim
@@ -32,7 +33,7 @@ import jaxoptim
 try:  # run as a script (benchmarks/ on sys.path) or imported by gpu_check.py
     import _resnet
     import update_step
-except ImportError:  # pragma: no cover
+except ImportError:  # imported as benchmarks.train_step from the repository root
     from benchmarks import _resnet, update_step
 
 SGD_CFG = dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -107,13 +108,13 @@ def _candidate(name: str, step: Callable, state: Any, batch: Any) -> update_step
     def call():
         box["state"], box["metrics"] = step(box["state"], batch)
 
-    def sync():
-        jax.block_until_ready(box["state"])
-
-    cand = update_step.Candidate(name, call, sync)
-    cand.box = box
-    cand.compile = lambda: step.lower(box["state"], batch).compile()
-    return cand
+    return update_step.Candidate(
+        name,
+        call,
+        sync=lambda: jax.block_until_ready(box["state"]),
+        compile=lambda: step.lower(box["state"], batch).compile(),
+        metrics=lambda: box["metrics"],
+    )
 
 
 def build_candidates(
@@ -215,7 +216,7 @@ def run(
 
     Returns:
       ``{'size': ..., 'ms': {name: median ms}, 'ratios': {...}, 'compiles_while_timed': n,
-      'loss_scale': {name: scale after the run}}``.
+      'first_call_compiles': n, 'finite': {name: last loss finite}}``.
     """
     size = size or default_size()
     pairs = list(pairs or [(v, p) for p in DTYPES for v in ("optax", "jaxoptim", "full")])
@@ -240,12 +241,16 @@ def run(
     ratios = ratios_of(times)
     update_step.print_table("train step", ms, ratios)
     print(f"  compilations while timed: {len(compiles)}")
-    finite = {}
-    for c in cands:
-        loss = c.box["metrics"]["loss"]
-        finite[c.name] = bool(jnp.isfinite(loss))
+    finite = {c.name: bool(np.isfinite(np.asarray(c.metrics()["loss"]))) for c in cands}
     print("  final loss finite:", finite)
-    return dict(size=size, ms=ms, ratios=ratios, compiles_while_timed=len(compiles), finite=finite)
+    return dict(
+        size=size,
+        ms=ms,
+        ratios=ratios,
+        compiles_while_timed=len(compiles),
+        first_call_compiles=len(first_call_compiles),
+        finite=finite,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +38,7 @@ import jaxoptim
 
 try:  # run as a script (benchmarks/ on sys.path) or imported by gpu_check.py
     import _resnet
-except ImportError:  # pragma: no cover
+except ImportError:  # imported as benchmarks.update_step from the repository root
     from benchmarks import _resnet
 
 SGD_CFG = dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=1e-4)
@@ -52,27 +53,25 @@ PARAMWISE_CFG = dict(
 # --------------------------------------------------------------------------- timing harness
 
 
+@dataclasses.dataclass
 class Candidate:
-    """One thing to time: ``call()`` runs one step and keeps its state; ``sync()`` blocks.
+    """One thing to time; it keeps its own state from call to call.
 
-    Args:
+    Attributes:
       name: the row label.
       call: runs one step (asynchronously dispatched for JAX).
       sync: blocks until every dispatched step has finished.
-      params: returns the current parameters as a list of numpy arrays (for parity checks).
+      params: the current parameters as numpy arrays (for the first-step parity check).
+      compile: compiles the step ahead of time without running it.
+      metrics: the metrics of the last step.
     """
 
-    def __init__(
-        self,
-        name: str,
-        call: Callable[[], None],
-        sync: Callable[[], None],
-        params: Callable[[], list[np.ndarray]] | None = None,
-    ):
-        self.name = name
-        self.call = call
-        self.sync = sync
-        self.params = params
+    name: str
+    call: Callable[[], None]
+    sync: Callable[[], None]
+    params: Callable[[], list[np.ndarray]] | None = None
+    compile: Callable[[], Any] | None = None
+    metrics: Callable[[], Any] | None = None
 
     def run(self, n: int) -> float:
         """Runs ``n`` steps and returns the wall time per step in seconds."""
@@ -354,6 +353,7 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
         "jaxoptim AdamW paramwise": lambda: jaxoptim.make_optimizer(
             dict(ADAMW_CFG, paramwise_cfg=PARAMWISE_CFG), param_kinds=kinds
         ),
+        "jaxoptim core AdamW": lambda: _core("AdamW", ADAMW_CFG),
     }
     total: dict[str, list[float]] = {n: [] for n in makers}
     lower: dict[str, list[float]] = {n: [] for n in makers}
@@ -374,6 +374,9 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
             total, "jaxoptim AdamW paramwise", "optax.adamw"
         ),
         "compile jaxoptim / optax.adamw": paired_ratio(total, "jaxoptim AdamW", "optax.adamw"),
+        "compile core AdamW / optax.adamw": paired_ratio(
+            total, "jaxoptim core AdamW", "optax.adamw"
+        ),
     }
     return dict(
         seconds={n: statistics.median(ts) for n, ts in total.items()},
@@ -443,6 +446,7 @@ def run(
     compile_reps: int = 3,
     lr_steps: int = 10,
     torch_baselines: bool = True,
+    torch_threads: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Runs every section and prints its table.
@@ -454,6 +458,9 @@ def run(
       compile_reps: fresh lower+compile repetitions per candidate.
       lr_steps: updates in the recompilation check.
       torch_baselines: also time torch.optim on CPU tensors.
+      torch_threads: ``torch.set_num_threads`` for the torch baselines (default: torch's).
+        On an oversubscribed machine one thread avoids OpenMP barrier stalls that make a
+        multi-threaded foreach step (thousands of small parallel regions) many times slower.
       seed: for the random params and gradients.
 
     Returns:
@@ -470,6 +477,8 @@ def run(
     if torch_baselines:
         import torch
 
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)
         print(f"torch {torch.__version__} threads={torch.get_num_threads()}")
     out: dict[str, Any] = {}
     out["sgd"] = bench_sgd(params, grads, rounds, calls, torch_baselines)
@@ -508,6 +517,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--compile-reps", type=int, default=3)
     parser.add_argument("--lr-steps", type=int, default=10)
     parser.add_argument("--no-torch", action="store_true", help="skip the torch baselines")
+    parser.add_argument("--torch-threads", type=int, help="torch.set_num_threads for torch")
     args = parser.parse_args(argv)
     run(
         tree=args.tree,
@@ -516,6 +526,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         compile_reps=args.compile_reps,
         lr_steps=args.lr_steps,
         torch_baselines=not args.no_torch,
+        torch_threads=args.torch_threads,
     )
 
 

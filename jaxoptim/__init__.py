@@ -50,6 +50,9 @@ def _register_builtins():
     for defn in optimizers.BUILTIN:
         if defn.name not in OPTIMIZERS:
             OPTIMIZERS.register_module(name=defn.name, module=defn)
+    for alias, target in optimizers.ALIASES.items():
+        if alias not in OPTIMIZERS:
+            OPTIMIZERS.register_module(name=alias, module=OPTIMIZERS.get(target))
 
 
 _register_builtins()

@@ -29,6 +29,7 @@ import optax
 from jaxoptim import accumulation, clipping, loss_scale, paramwise, schedules
 from jaxoptim.config import to_dict
 from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, torch_transform
+from jaxoptim.optimizers import NOT_TRANSFORMATIONS
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
 
 _FULL_KEYS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
@@ -314,6 +315,10 @@ def make_optimizer(
         raise KeyError("`optimizer` needs a `type` (e.g. optimizer=dict(type='SGD', lr=0.01))")
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
+    if opt_type in NOT_TRANSFORMATIONS and opt_type not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer.type={opt_type!r} cannot be used: {NOT_TRANSFORMATIONS[opt_type]}"
+        )
     factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
     constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")
     constructor = constructor_cls(dict(optimizer, type=opt_type), paramwise_cfg)

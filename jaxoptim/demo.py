@@ -29,7 +29,10 @@ class DigitsNet(nn.Module):
     ``backbone``: conv 3x3 -> depthwise conv 3x3 -> pointwise conv 1x1 -> GroupNorm -> ReLU ->
     2x2 average pool -> flatten -> LayerNorm; then a Dense ``head``. Parameter names are
     ``backbone.conv.kernel``, ``backbone.dwconv.bias``, ``backbone.gn.scale``,
-    ``backbone.ln.bias``, ``head.kernel``, ... .
+    ``backbone.ln.bias``, ``head.kernel``, ... . :func:`jaxoptim.param_kinds` labels the
+    GroupNorm and LayerNorm leaves ``'norm'`` and both convolutions before the pointwise one
+    ``'dwconv'``: the first conv reads a 1-channel image, and mmcv's test for a depthwise conv
+    is ``in_channels == groups``.
 
     Attributes:
       num_classes: number of output logits.

@@ -280,6 +280,12 @@ def torch_transform(
             else:
                 leaf_hp = dict(hp)
                 leaf_hp.update(leaf.overrides)
+                # a group's own lr / momentum decides which buffers it keeps (torch: per group)
+                leaf_hp["lr"] = pg.lr[leaf.lr_index]
+                if defn.momentum_key == "momentum" and pg.momentum:
+                    leaf_hp["momentum"] = pg.momentum[leaf.momentum_index]
+                elif defn.momentum_key == "betas" and pg.momentum:
+                    leaf_hp["betas"] = (pg.momentum[leaf.momentum_index], leaf_hp["betas"][1])
                 states.append(defn.init_leaf(jnp.asarray(p), leaf_hp))
         return TorchOptimizerState(
             count=jnp.zeros([], jnp.int32),

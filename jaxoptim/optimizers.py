@@ -683,28 +683,37 @@ def _muon_init(p, hp):
 
 
 def _bf16(x: jax.Array) -> jax.Array:
-    return x.astype(jnp.bfloat16)
+    """Rounds float32 ``x`` to bfloat16 precision, keeping float32.
+
+    ``lax.reduce_precision`` rather than a cast round trip: XLA's GPU compiler may drop an
+    ``f32 -> bf16 -> f32`` pair (``xla_allow_excess_precision``), which would skip torch's
+    rounding.
+    """
+    return jax.lax.reduce_precision(x, exponent_bits=8, mantissa_bits=7)
+
+
+def _mm(u: jax.Array, v: jax.Array) -> jax.Array:
+    # Inputs hold bfloat16 values, so the casts are exact; products accumulate in float32.
+    bf = jnp.bfloat16
+    return jnp.matmul(u.astype(bf), v.astype(bf), preferred_element_type=jnp.float32)
 
 
 def _newton_schulz(x: jax.Array, coefficients, steps: int, eps: float) -> jax.Array:
-    """torch's quintic Newton-Schulz orthogonalization, in bfloat16 with torch's roundings.
+    """torch's quintic Newton-Schulz orthogonalization, with torch's bfloat16 roundings.
 
-    Each torch op (a matmul, or ``addmm``'s ``beta * C + alpha * A @ B``) accumulates in float32
-    and rounds its result to bfloat16 once; the same happens here.
+    torch runs it on a bfloat16 tensor: each op (a matmul, or ``addmm``'s
+    ``beta * C + alpha * A @ B``) accumulates in float32 and rounds its result to bfloat16
+    once. Here values stay float32 and are rounded at the same points.
     """
     a, b, c = coefficients
     tall = x.shape[0] > x.shape[1]
     x = _bf16(x.T if tall else x)
-    norm = _bf16(jnp.sqrt(jnp.sum(jnp.square(x.astype(jnp.float32)))))
-    x = _bf16(x.astype(jnp.float32) / jnp.maximum(norm, eps).astype(jnp.float32))
-
-    def mm(u, v):
-        return jnp.matmul(u, v, preferred_element_type=jnp.float32)
-
+    norm = _bf16(jnp.sqrt(jnp.sum(x * x)))
+    x = _bf16(x / jnp.maximum(norm, _bf16(jnp.float32(eps))))
     for _ in range(steps):
-        gram = _bf16(mm(x, x.T))
-        gram_update = _bf16(b * gram.astype(jnp.float32) + c * mm(gram, gram))
-        x = _bf16(a * x.astype(jnp.float32) + mm(gram_update, x))
+        gram = _bf16(_mm(x, x.T))
+        gram_update = _bf16(b * gram + c * _mm(gram, gram))
+        x = _bf16(a * x + _mm(gram_update, x))
     return x.T if tall else x
 
 
@@ -719,7 +728,7 @@ def _muon_update(g, p, s, hp, step):
         ratio = 0.2 * math.sqrt(max(rows, cols))
     else:
         ratio = math.sqrt(max(1.0, rows / cols))
-    delta = -hp["lr"] * hp["weight_decay"] * p - hp["lr"] * ratio * ortho.astype(p.dtype)
+    delta = -hp["lr"] * hp["weight_decay"] * p - hp["lr"] * ratio * ortho
     return delta, (buf,)
 
 

@@ -291,12 +291,13 @@ def _assert_histories(got, want, params):
     inside rtol=5e-5 of an O(1) parameter, but not inside 0.1% of the displacement (plus the
     float32 rounding of 25 parameter additions).
     """
+    p0s = jax.tree_util.tree_leaves(params)
     for step, (g_leaves, w_leaves) in enumerate(zip(got, want)):
         for i, (g, w) in enumerate(zip(g_leaves, w_leaves)):
             np.testing.assert_allclose(
                 g, w, rtol=RTOL, atol=ATOL, err_msg=f"step {step + 1}, leaf {i}"
             )
-    for i, (g, w, p0) in enumerate(zip(got[-1], want[-1], jax.tree_util.tree_leaves(params))):
+    for i, (g, w, p0) in enumerate(zip(got[-1], want[-1], p0s)):
         moved = w - p0
         tol = 1e-3 * np.abs(moved).max() + STEPS * np.finfo(np.float32).eps * np.abs(w).max()
         assert np.abs((g - p0) - moved).max() <= tol, f"leaf {i}: displacement differs"
@@ -326,40 +327,50 @@ def test_every_flag_is_covered():
 _GROUP1 = (0, 2)
 
 
-def _two_groups(defn, kwargs, lr1, wd1):
-    momentum = defn.momentum_of(defn.hyperparams(**kwargs))
+def _two_groups(kwargs, lr1, wd1, momenta):
+    """Group 0 is the optimizer's own settings; group 1 has its own lr, wd and momentum."""
 
     def groups(tree):
         leaves = []
         for i in range(len(jax.tree_util.tree_leaves(tree))):
             if i in _GROUP1:
                 overrides = (("weight_decay", wd1),) if wd1 is not None else ()
-                leaves.append(LeafGroup(lr_index=1, overrides=overrides))
+                index = len(momenta) - 1 if momenta else 0
+                leaves.append(LeafGroup(lr_index=1, momentum_index=index, overrides=overrides))
             else:
                 leaves.append(LeafGroup())
-        return ParamGroups(
-            leaves=tuple(leaves),
-            lr=(kwargs["lr"], lr1),
-            momentum=() if momentum is None else (momentum,),
-        )
+        return ParamGroups(leaves=tuple(leaves), lr=(kwargs["lr"], lr1), momentum=momenta)
 
     return groups
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_two_param_groups_match_torch(name):
-    kwargs = _kwargs(name, 0)
-    has_wd = "weight_decay" in _defn(name).defaults
+    defn = _defn(name)
+    kwargs = _kwargs(name, 1)
+    has_wd = "weight_decay" in defn.defaults
     if has_wd:
         kwargs["weight_decay"] = 0.01
     lr1, wd1 = 3.0 * kwargs["lr"], (0.2 if has_wd else None)
+    group1 = {"lr": lr1, **({"weight_decay": wd1} if has_wd else {})}
+    momenta = ()
+    m0 = defn.momentum_of(defn.hyperparams(**kwargs))
+    if m0:  # a second momentum value, driven through `momentum_index`
+        m1 = 0.5 * m0
+        momenta = (m0, m1)
+        if defn.momentum_key == "betas":
+            group1["betas"] = (m1, kwargs["betas"][1])
+        else:
+            group1["momentum"] = m1
+    elif m0 is not None:
+        momenta = (m0,)
     params, grads = _problem(7, name)
     torch_groups = [
         ([i for i in range(len(jax.tree_util.tree_leaves(params))) if i not in _GROUP1], {}),
-        (list(_GROUP1), {"lr": lr1, **({"weight_decay": wd1} if has_wd else {})}),
+        (list(_GROUP1), group1),
     ]
     want = _torch_run(name, kwargs, params, grads, groups=torch_groups)
-    tx = _defn(name)(groups=_two_groups(_defn(name), kwargs, lr1, wd1), **kwargs)
+    tx = defn(groups=_two_groups(kwargs, lr1, wd1, momenta), **kwargs)
     got, _, _ = _jax_run(tx, params, grads)
     _assert_histories(got, want, params)
 
