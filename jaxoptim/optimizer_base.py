@@ -16,6 +16,7 @@ transformation that:
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -241,6 +242,29 @@ def _leaf_hyper(defn: OptimizerDef, hp: Hyper, leaf: LeafGroup, live: Mapping[st
     return leaf_hp
 
 
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("jaxoptim_memo", default=None)
+
+
+def shared(key: str, *args: Any, fn: Callable[[], Any]) -> Any:
+    """``fn()``, computed once per update for the same ``key`` and the same ``args`` objects.
+
+    Per-leaf code calls this for scalars that every leaf of a group shares (bias corrections of
+    the same ``beta`` and ``step``), so the traced graph holds one copy instead of one per leaf;
+    that keeps compile time flat in the number of leaves. Outside an update it just calls ``fn``.
+    """
+    memo = _MEMO.get()
+    if memo is None:
+        return fn()
+    numbers = (int, float)
+    k = (key, *(a if isinstance(a, numbers) else ("id", id(a)) for a in args))
+    hit = memo.get(k)
+    if hit is not None and all(isinstance(a, numbers) or a is b for a, b in zip(args, hit[0])):
+        return hit[1]
+    value = fn()
+    memo[k] = (args, value)
+    return value
+
+
 def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
     """The live hyperparameter vectors a state starts with."""
     live = {"lr": jnp.asarray(groups.lr, jnp.float32)}
@@ -310,16 +334,20 @@ def torch_transform(
         step = count.astype(jnp.float32)
         scalars = {k: [v[i] for i in range(v.shape[0])] for k, v in live.items()}
         deltas, new_states = [], []
-        for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
-            if leaf.frozen:
-                deltas.append(jnp.zeros_like(g))
-                new_states.append(s)
-                continue
-            delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, scalars), step)
-            deltas.append(delta.astype(p.dtype))
-            new_states.append(
-                jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s)
-            )
+        token = _MEMO.set({})
+        try:
+            for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
+                if leaf.frozen:
+                    deltas.append(jnp.zeros_like(g))
+                    new_states.append(s)
+                    continue
+                delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, scalars), step)
+                deltas.append(delta.astype(p.dtype))
+                new_states.append(
+                    jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s)
+                )
+        finally:
+            _MEMO.reset(token)
         new_state = TorchOptimizerState(
             count=count,
             hyperparams=live,

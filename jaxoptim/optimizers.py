@@ -41,7 +41,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxoptim.optimizer_base import Hyper, OptimizerDef
+from jaxoptim.optimizer_base import Hyper, OptimizerDef, shared
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
@@ -73,8 +73,8 @@ def _bias_correction(beta: Any, step: jax.Array) -> jax.Array:
     if isinstance(beta, (int, float)):
         if beta == 0:
             return jnp.ones_like(step)
-        return -jnp.expm1(step * math.log(beta))
-    return -jnp.expm1(step * jnp.log(beta))
+        return shared("bias_correction", step, beta, fn=lambda: -jnp.expm1(step * math.log(beta)))
+    return shared("bias_correction", beta, step, fn=lambda: -jnp.expm1(step * jnp.log(beta)))
 
 
 def _grad(g: jax.Array, hp: Hyper) -> jax.Array:
