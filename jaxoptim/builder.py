@@ -6,7 +6,7 @@ The chain, outermost first (docs/architecture.md)::
       accumulate_gradients       optimizer_config.cumulative_iters > 1
         chain(
           unscale_gradients      fp16.loss_scale (static or dynamic, GradScaler semantics)
-          clip_by_global_norm    optimizer_config.grad_clip; always records grad_norm
+          clip_by_global_norm    optimizer_config.grad_clip (records grad_norm)
           skip_not_finite(       fp16 only: a non-finite step leaves the optimizer untouched
             optimizer))          optimizer.type with per-leaf paramwise groups
 
@@ -60,6 +60,7 @@ class OptimizerInfo:
     detect_anomalous_params: bool = False
     momentum_scheduled: bool = False
     has_momentum: bool = False
+    trainable: Callable[[Any], Any] | None = None
 
 
 class Optimizer(optax.GradientTransformationExtraArgs):
@@ -360,15 +361,15 @@ def make_optimizer(
         leaves, treedef = jax.tree_util.tree_flatten(tree)
         return jax.tree_util.tree_unflatten(treedef, [not leaf.frozen for leaf in pg.leaves])
 
-    core = optax.chain(
-        *([loss_scale.unscale_gradients(**scaler)] if scaler is not None else []),
-        clipping.clip_by_global_norm(
-            grad_clip["max_norm"] if grad_clip else None,
-            grad_clip["norm_type"] if grad_clip else 2.0,
-            trainable=trainable,
-        ),
-        loss_scale.skip_not_finite(opt) if scaler is not None else opt,
-    )
+    stages = [loss_scale.unscale_gradients(**scaler)] if scaler is not None else []
+    if grad_clip is not None:
+        stages.append(
+            clipping.clip_by_global_norm(
+                grad_clip["max_norm"], grad_clip["norm_type"], trainable=trainable
+            )
+        )
+    stages.append(loss_scale.skip_not_finite(opt) if scaler is not None else opt)
+    core = optax.chain(*stages) if len(stages) > 1 else stages[0]
     if isinstance(cumulative, bool) or not isinstance(cumulative, int):
         raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
     if cumulative > 1:
@@ -424,5 +425,6 @@ def make_optimizer(
         detect_anomalous_params=detect,
         momentum_scheduled=momentum_fn is not None,
         has_momentum=has_momentum,
+        trainable=trainable,
     )
     return built

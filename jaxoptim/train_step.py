@@ -173,7 +173,9 @@ def make_train_step(
 
     Returns:
       The jitted step. ``metrics`` has ``loss`` (unscaled, float32), ``grad_norm`` (global norm
-      of the unscaled gradients before clipping), ``lr``, ``loss_scale`` (the scale this step
+      of the unscaled gradients before clipping: the clipping stage's when ``grad_clip`` is set,
+      which with accumulation is the norm of the accumulated gradients at the update; else the
+      2-norm of this iteration's gradients), ``lr``, ``loss_scale`` (the scale this step
       used), ``skipped`` (the gradients were not finite and nothing was applied), ``updated``
       (an optimizer step happened: false inside an accumulation window or on a skip), and
       ``momentum`` when the optimizer has one.
@@ -199,6 +201,16 @@ def make_train_step(
                 out = loss_fn(params, batch)
                 loss, aux = out if has_aux else (out, None)
         return jnp.asarray(loss).astype(jnp.float32), (model_state, aux)
+
+    trainable = info.trainable if info is not None else None
+
+    def _unscaled_norm(grads, scale, params):
+        # Without grad_clip the optimizer keeps no norm: compute it here, next to the backward
+        # pass that produced the gradients (frozen leaves excluded, as mmcv's requires_grad).
+        leaves, treedef = jax.tree_util.tree_flatten(grads)
+        keep = treedef.flatten_up_to(trainable(params)) if trainable else [True] * len(leaves)
+        norm = clipping.global_norm([g for g, k in zip(leaves, keep) if k], 2.0)
+        return norm / scale
 
     def step(state: TrainState, batch: Any):
         if cumulative > 1 and with_model_state and "batch_stats" in state.model_state:
@@ -230,6 +242,8 @@ def make_train_step(
                 opt_state, _opt_state_sharding(opt_state, mesh, data_axis)
             )
         metrics = _metrics(state, opt_state, loss, scale, cumulative, max_iters)
+        if "grad_norm" not in metrics:
+            metrics["grad_norm"] = _unscaled_norm(grads, scale, state.params)
         if has_aux:
             metrics["aux"] = aux
         new_state = state.replace(
@@ -243,7 +257,8 @@ def make_train_step(
 def _metrics(state, opt_state, loss, scale, cumulative, max_iters) -> dict[str, jax.Array]:
     metrics = {"loss": loss, "loss_scale": jnp.asarray(scale, jnp.float32)}
     clip = _find(opt_state, clipping.ClipState)
-    metrics["grad_norm"] = clip[0].grad_norm if clip else jnp.asarray(jnp.nan, jnp.float32)
+    if clip:
+        metrics["grad_norm"] = clip[0].grad_norm
     hyper = _find(opt_state, HyperparamState)
     if hyper:
         metrics["lr"] = hyper[0].hyperparams["lr"][0]
