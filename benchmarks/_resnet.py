@@ -9,7 +9,6 @@ exactly torchvision's ``resnet50()``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import flax.linen as nn
@@ -140,7 +139,7 @@ def resnet50_param_shapes() -> Any:
     """
     shapes = variable_shapes(ResNet(depth=50))["params"]
     leaves = jax.tree_util.tree_leaves(shapes)
-    n_params = sum(int(np.prod(x.shape)) for x in leaves)
+    n_params = param_count(shapes)
     if len(leaves) != RESNET50_LEAVES or n_params != RESNET50_PARAMS:
         raise AssertionError(
             f"ResNet-50 tree has {len(leaves)} leaves and {n_params} parameters; expected "
@@ -183,8 +182,3 @@ def image_batch(
 def param_count(tree: Any) -> int:
     """The number of scalars in ``tree``."""
     return sum(int(np.prod(np.shape(x))) for x in jax.tree_util.tree_leaves(tree))
-
-
-def stage_sizes(depth: int) -> Sequence[int]:
-    """The number of blocks per stage for a ResNet of ``depth``."""
-    return _STAGES[depth][0]

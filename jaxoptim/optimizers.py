@@ -63,9 +63,18 @@ def _scalar(value: float) -> jax.Array:
 
 
 def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
-    """torch's ``lerp``: the two-sided formula that is exact at ``weight`` 0 and 1."""
+    """torch's ``lerp``: the two-sided formula that is exact at ``weight`` 0 and 1.
+
+    ``start + w*diff`` for ``|w| < 0.5``, else ``end - (1-w)*diff``; written as
+    ``base + a*diff`` with the branch chosen on the scalar (``end + (w-1)*diff`` is bitwise the
+    same as torch's second form), so one formula is compiled per leaf, not two.
+    """
     diff = end - start
-    return jnp.where(jnp.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+    if isinstance(weight, (int, float)):
+        return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    near_start = jnp.abs(weight) < 0.5
+    a = jnp.where(near_start, weight, weight - 1)
+    return jnp.where(near_start, start, end) + a * diff
 
 
 def _bias_correction(beta: Any, step: jax.Array) -> jax.Array:
@@ -218,7 +227,8 @@ def _adam_update(g, p, s, hp, step):
     m = _lerp(s[0], g, 1 - beta1)
     v = s[1] * beta2 + (1 - beta2) * g * g
     step_size = hp["lr"] / _bias_correction(beta1, step)
-    bc2_sqrt = jnp.sqrt(_bias_correction(beta2, step))
+    bc2 = _bias_correction(beta2, step)
+    bc2_sqrt = shared("sqrt", bc2, fn=lambda: jnp.sqrt(bc2))
     new_state = (m, v)
     if len(s) == 3:
         v_max = jnp.maximum(s[2], v)
