@@ -14,14 +14,13 @@ window continues that window exactly (mmcv loses the partial window and warns).
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-_BATCHNORM_WARNING = (
+BATCHNORM_WARNING = (
     "GradientCumulativeOptimizerHook may slightly decrease performance if the model has "
     "BatchNorm layers."
 )
@@ -176,34 +175,3 @@ def accumulate_gradients(
         return new_updates, AccumulationState(state.iteration + 1, grads, inner_state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
-
-
-def warn_if_batchnorm(
-    param_kinds_tree: Any, cumulative_iters: int, *, batchnorm: bool = True
-) -> bool:
-    """Warns as mmcv does when accumulating gradients over a model with BatchNorm.
-
-    BatchNorm statistics are per micro-batch, so accumulation is not equivalent to a larger batch.
-    ``param_kinds`` only says ``'norm'``; pass ``batchnorm=False`` when the model's norm layers are
-    GroupNorm/LayerNorm (mmcv does not warn for those).
-
-    Args:
-      param_kinds_tree: the :func:`jaxoptim.param_kinds` tree (leaves ``'norm'``, ..., ``None``).
-      cumulative_iters: micro-batches per optimizer step.
-      batchnorm: whether the ``'norm'`` leaves belong to BatchNorm layers.
-
-    Returns:
-      Whether the warning was emitted.
-
-    Examples:
-      >>> import warnings
-      >>> with warnings.catch_warnings(record=True):
-      ...     warn_if_batchnorm({'bn': {'scale': 'norm'}, 'conv': {'kernel': None}}, 2)
-      True
-    """
-    if not batchnorm or cumulative_iters <= 1:
-        return False
-    if not any(kind == "norm" for kind in jax.tree_util.tree_leaves(param_kinds_tree)):
-        return False
-    warnings.warn(_BATCHNORM_WARNING, UserWarning, stacklevel=2)
-    return True

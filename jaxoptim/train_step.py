@@ -214,11 +214,7 @@ def make_train_step(
 
     def step(state: TrainState, batch: Any):
         if cumulative > 1 and with_model_state and "batch_stats" in state.model_state:
-            warnings.warn(
-                "GradientCumulativeOptimizerHook may slightly decrease performance if the model "
-                "has BatchNorm layers (their statistics are per micro-batch).",
-                stacklevel=2,
-            )
+            warnings.warn(accumulation.BATCHNORM_WARNING, UserWarning, stacklevel=2)
         if info is not None and info.detect_anomalous_params:
             from jaxoptim.unused import log_unused_params
 

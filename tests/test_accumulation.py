@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -15,7 +13,6 @@ from jaxoptim.accumulation import (
     AccumulationState,
     accumulate_gradients,
     loss_factor,
-    warn_if_batchnorm,
 )
 
 
@@ -140,16 +137,3 @@ def test_arguments_are_validated(kwargs, exc, key):
         accumulate_gradients(optax.sgd(0.1), **kwargs)
     with pytest.raises(exc, match=key):
         loss_factor(0, kwargs["cumulative_iters"], kwargs.get("max_iters"))
-
-
-def test_batchnorm_warning():
-    kinds = {"bn": {"scale": "norm", "bias": "norm"}, "conv": {"kernel": None}}
-    with pytest.warns(
-        UserWarning, match="may slightly decrease performance if the model has BatchNorm"
-    ):
-        assert warn_if_batchnorm(kinds, 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert not warn_if_batchnorm(kinds, 1)
-        assert not warn_if_batchnorm(kinds, 4, batchnorm=False)
-        assert not warn_if_batchnorm({"conv": {"kernel": None, "bias": "dwconv"}}, 4)

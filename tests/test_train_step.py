@@ -291,3 +291,30 @@ def test_batchnorm_statistics_are_carried_in_model_state():
     assert mean.dtype == jnp.float32
     np.testing.assert_allclose(mean, expected_mean, rtol=2e-2, atol=2e-3)
     assert state.params["BatchNorm_0"]["scale"].dtype == jnp.float32
+
+
+def test_accumulating_over_batchnorm_warns_as_mmcv():
+    class BNNet(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.BatchNorm(use_running_average=False)(nn.Dense(2)(x))
+
+    model = BNNet()
+    x = jnp.ones((4, 3))
+    variables = model.init(jax.random.key(0), x)
+
+    def loss_fn(params, model_state, batch):
+        out, updates = model.apply(
+            {"params": params, **model_state}, batch, mutable=["batch_stats"]
+        )
+        return jnp.mean(out**2), updates
+
+    tx = make_optimizer(
+        dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(cumulative_iters=2))
+    )
+    step = make_train_step(loss_fn, tx, with_model_state=True)
+    state = TrainState.create(
+        params=variables["params"], tx=tx, model_state={"batch_stats": variables["batch_stats"]}
+    )
+    with pytest.warns(UserWarning, match="may slightly decrease performance if the model has"):
+        step(state, x)
