@@ -36,17 +36,16 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
+    # Public names load their module on first use (the CLI, plotting and orbax stay unloaded).
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'jaxoptim' has no attribute {name!r}")
 
 
 def _register_builtins():
-    try:
-        from jaxoptim import optimizers
-        from jaxoptim.registry import OPTIMIZERS
-    except ModuleNotFoundError:  # development: a module is still being written
-        return
+    from jaxoptim import optimizers
+    from jaxoptim.registry import OPTIMIZERS
+
     for defn in optimizers.BUILTIN:
         if defn.name not in OPTIMIZERS:
             OPTIMIZERS.register_module(name=defn.name, module=defn)
