@@ -19,6 +19,8 @@ _EXPORTS = {
     "TrainState": "jaxoptim.train_step",
     "make_train_step": "jaxoptim.train_step",
     "current_loss_scale": "jaxoptim.train_step",
+    "scaler_state_dict": "jaxoptim.loss_scale",
+    "load_scaler_state_dict": "jaxoptim.loss_scale",
     "find_unused_params": "jaxoptim.unused",
     "UnusedParam": "jaxoptim.unused",
     "save_checkpoint": "jaxoptim.checkpoint",
