@@ -46,6 +46,10 @@ _OPTIMIZER_CONFIG_KEYS = (
     "detect_anomalous_params",
     "loss_scale",
 )
+# Fp16OptimizerHook's distributed-communication arguments: mmcv's torch>=1.6 hook stores and
+# never uses them, and XLA does the gradient reduction here, so they are accepted with an Fp16
+# hook type and have no effect (as in mmcv).
+_FP16_HOOK_NO_OPS = ("coalesce", "bucket_size_mb", "distributed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,14 +174,13 @@ def _split_config(cfg: Any) -> dict[str, Any]:
             "`optimizer_config.paramwise_cfg` has no effect in mmcv either: "
             "move it into `optimizer`"
         )
-    unknown = [k for k in opt_cfg if k not in _OPTIMIZER_CONFIG_KEYS]
-    if unknown:
-        raise KeyError(
-            f"optimizer_config: unknown key(s) {unknown}; allowed: {list(_OPTIMIZER_CONFIG_KEYS)}"
-        )
     hook = opt_cfg.get("type", "OptimizerHook")
     if hook not in _HOOK_TYPES:
         raise KeyError(f"optimizer_config.type={hook!r} is not one of {list(_HOOK_TYPES)}")
+    allowed = _OPTIMIZER_CONFIG_KEYS + (_FP16_HOOK_NO_OPS if "Fp16" in hook else ())
+    unknown = [k for k in opt_cfg if k not in allowed]
+    if unknown:
+        raise KeyError(f"optimizer_config: unknown key(s) {unknown}; allowed: {list(allowed)}")
     if "loss_scale" in opt_cfg and "Fp16" not in hook:
         raise KeyError(
             "optimizer_config.loss_scale needs type='Fp16OptimizerHook'; "

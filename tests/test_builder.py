@@ -159,3 +159,21 @@ def test_paramwise_lr_mult_and_frozen_leaf():
     np.testing.assert_allclose(updates["head"]["kernel"], -1.0, rtol=1e-6)
     np.testing.assert_allclose(updates["body"]["kernel"], -0.1, rtol=1e-6)
     np.testing.assert_array_equal(updates["stem"]["kernel"], 0.0)
+
+
+def test_fp16_hook_type_accepts_its_communication_arguments_only():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        optimizer_config=dict(
+            type="Fp16OptimizerHook", loss_scale=512.0, distributed=False, coalesce=True
+        ),
+    )
+    tx = make_optimizer(cfg)
+    assert tx.info.loss_scaling
+    from jaxoptim import current_loss_scale
+
+    assert float(current_loss_scale(tx.init({"w": jnp.zeros(1)}))) == 512.0
+    with pytest.raises(KeyError, match="distributed"):
+        make_optimizer(
+            dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(distributed=False))
+        )
