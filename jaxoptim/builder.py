@@ -32,7 +32,6 @@ from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, to
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
 
-_FULL_KEYS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
 _HOOK_TYPES = (
     "OptimizerHook",
     "Fp16OptimizerHook",
@@ -54,7 +53,7 @@ _FP16_HOOK_NO_OPS = ("coalesce", "bucket_size_mb", "distributed")
 
 @dataclasses.dataclass(frozen=True)
 class OptimizerInfo:
-    """What the train step needs to know about a built optimizer (static, not in the state)."""
+    """Static facts about a built optimizer (read by the train step; not part of the state)."""
 
     optimizer_type: str
     cumulative_iters: int = 1
