@@ -216,7 +216,7 @@ def _is_variable(x: Any) -> bool:
     return isinstance(x, nnx.Variable)
 
 
-def _match_kinds(param_kinds: Any, names: list[str]) -> list[str | None]:
+def match_kinds(param_kinds: Any, names: list[str]) -> list[str | None]:
     """The kind of every named leaf, looked up by name in a ``param_kinds`` tree."""
     flat = jax.tree_util.tree_flatten_with_path(
         param_kinds, is_leaf=lambda x: x is None or isinstance(x, str) or _is_variable(x)
@@ -443,7 +443,7 @@ class DefaultOptimizerConstructor:
         if param_kinds is None:
             kinds, source = kinds_from_names(names), "names"
         else:
-            kinds, source = _match_kinds(param_kinds, names), "param_kinds"
+            kinds, source = match_kinds(param_kinds, names), "param_kinds"
         sorted_keys = sorted(sorted(self.custom_keys), key=len, reverse=True)
         used: set[str] = set()
         rows = []

@@ -24,6 +24,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxoptim import accumulation, clipping, loss_scale
 from jaxoptim.builder import HyperparamState
+from jaxoptim.optimizer_base import tree_names
+from jaxoptim.paramwise import match_kinds
 
 logger = logging.getLogger("jaxoptim")
 
@@ -79,7 +81,7 @@ def cast_params(params: Any, dtype: Any, param_kinds: Any = None) -> Any:
     """Casts floating leaves to ``dtype``, keeping ``'norm'`` leaves (from param_kinds) float32."""
     if param_kinds is None:
         return jax.tree_util.tree_map(lambda p: p.astype(dtype) if _is_float(p) else p, params)
-    kinds = jax.tree_util.tree_structure(params).flatten_up_to(param_kinds)
+    kinds = match_kinds(param_kinds, tree_names(params))  # by name: nnx kinds have no .value
     leaves, treedef = jax.tree_util.tree_flatten(params)
     cast = [
         p.astype(dtype) if _is_float(p) and kind != "norm" else p for p, kind in zip(leaves, kinds)

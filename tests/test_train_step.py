@@ -318,3 +318,45 @@ def test_accumulating_over_batchnorm_warns_as_mmcv():
     )
     with pytest.warns(UserWarning, match="may slightly decrease performance if the model has"):
         step(state, x)
+
+
+def test_nnx_model_trains_in_float16_with_kinds_from_the_module():
+    from flax import nnx
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.dense = nnx.Linear(4, 8, rngs=rngs)
+            self.ln = nnx.LayerNorm(8, rngs=rngs)
+            self.head = nnx.Linear(8, 2, rngs=rngs)
+
+        def __call__(self, x):
+            return self.head(nnx.relu(self.ln(self.dense(x))))
+
+    model = Net(nnx.Rngs(0))
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    kinds = jaxoptim.param_kinds(model)
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(16, 4)), jnp.float32)
+    seen_dtypes = {}
+
+    def loss_fn(p, batch):
+        seen_dtypes["kernel"] = p["dense"]["kernel"].get_value().dtype
+        seen_dtypes["ln"] = p["ln"]["scale"].get_value().dtype
+        return jnp.mean(nnx.merge(graphdef, p, rest)(batch).astype(jnp.float32) ** 2)
+
+    cfg = dict(
+        optimizer=dict(
+            type="AdamW", lr=1e-2, weight_decay=0.05, paramwise_cfg=dict(norm_decay_mult=0.0)
+        ),
+        fp16=dict(loss_scale="dynamic"),
+    )
+    tx = make_optimizer(cfg, param_kinds=kinds)
+    step = make_train_step(loss_fn, tx, precision="float16", param_kinds=kinds)
+    state = TrainState.create(params=params, tx=tx)
+    losses = []
+    for _ in range(10):
+        state, metrics = step(state, x)
+        losses.append(float(metrics["loss"]))
+    assert seen_dtypes == {"kernel": jnp.float16, "ln": jnp.float32}
+    assert losses[-1] < losses[0]
+    for leaf in jax.tree_util.tree_leaves(state.params):
+        assert leaf.dtype == jnp.float32
