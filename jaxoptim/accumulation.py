@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxoptim.optimizer_base import update_if
+
 BATCHNORM_WARNING = (
     "GradientCumulativeOptimizerHook may slightly decrease performance if the model has "
     "BatchNorm layers."
@@ -150,28 +152,12 @@ def accumulate_gradients(
             updates,
         )
 
-        def apply(operands):
-            summed, inner_state, prm = operands
-            summed = jax.tree_util.tree_map(lambda s, g: s.astype(g.dtype), summed, updates)
-            new_updates, inner_state = inner.update(summed, inner_state, prm, **extra_args)
-            return new_updates, inner_state, jax.tree_util.tree_map(jnp.zeros_like, state.grads)
-
-        operands = (total, state.inner_state, params)
-        out_shapes = jax.eval_shape(apply, operands)
-
-        def hold(operands):
-            summed, inner_state, _ = operands
-            kept = jax.tree_util.tree_map(
-                lambda x, s: x if x.dtype == s.dtype else x.astype(s.dtype),
-                inner_state,
-                out_shapes[1],
-            )
-            zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), out_shapes[0])
-            return zeros, kept, summed
-
-        new_updates, inner_state, grads = jax.lax.cond(
-            _is_update(state.iteration, c, max_iters), apply, hold, operands
+        is_update = _is_update(state.iteration, c, max_iters)
+        summed = jax.tree_util.tree_map(lambda t, g: t.astype(g.dtype), total, updates)
+        new_updates, inner_state = update_if(
+            is_update, inner, summed, state.inner_state, params, **extra_args
         )
+        grads = jax.tree_util.tree_map(lambda t: jnp.where(is_update, jnp.zeros_like(t), t), total)
         return new_updates, AccumulationState(state.iteration + 1, grads, inner_state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -30,6 +30,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxoptim.optimizer_base import update_if
+
 _SCALER_KEYS = ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled")
 _STATE_DICT_KEYS = (
     "scale",
@@ -267,10 +269,6 @@ def _next_scale(scale, tracker, found_inf, growth_factor, backoff_factor, growth
     return new_scale, new_tracker.astype(jnp.int32)
 
 
-def _zeros_like_output(shapes: Any) -> Any:
-    return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
-
-
 def skip_not_finite(
     inner: optax.GradientTransformation,
 ) -> optax.GradientTransformationExtraArgs:
@@ -308,24 +306,9 @@ def skip_not_finite(
     def update_fn(updates, state, params=None, **extra_args):
         finite = _all_finite(updates)
 
-        def apply(operands):
-            upd, inner_state, prm = operands
-            return inner.update(upd, inner_state, prm, **extra_args)
-
-        operands = (updates, state.inner_state, params)
-        out_shapes = jax.eval_shape(apply, operands)
-
-        def skip(operands):
-            _, inner_state, _ = operands
-            # Same dtypes as `apply` returns (lax.cond needs them equal); a no-op cast otherwise.
-            kept = jax.tree_util.tree_map(
-                lambda x, s: x if x.dtype == s.dtype else x.astype(s.dtype),
-                inner_state,
-                out_shapes[1],
-            )
-            return _zeros_like_output(out_shapes[0]), kept
-
-        new_updates, inner_state = jax.lax.cond(finite, apply, skip, operands)
+        new_updates, inner_state = update_if(
+            finite, inner, updates, state.inner_state, params, **extra_args
+        )
         skipped = jnp.logical_not(finite)
         return new_updates, SkipState(
             skipped=skipped,

@@ -356,3 +356,37 @@ def torch_transform(
         return jax.tree_util.tree_unflatten(treedef, deltas), new_state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def update_if(
+    pred: jax.Array,
+    inner: optax.GradientTransformationExtraArgs,
+    updates: Any,
+    inner_state: Any,
+    params: Any,
+    **extra_args: Any,
+) -> tuple[Any, Any]:
+    """``inner.update(...)`` when ``pred``, else zero updates and ``inner_state`` unchanged.
+
+    The choice is a ``jax.lax.cond``: when ``pred`` is false, ``inner``'s update does not run and
+    its state comes back bitwise as it was (step counts, momentum buffers, Adam moments). This is
+    what a skipped (non-finite) step and an accumulating micro-step both need.
+    """
+
+    def apply(operands):
+        upd, state, prm = operands
+        return inner.update(upd, state, prm, **extra_args)
+
+    operands = (updates, inner_state, params)
+    out_shapes = jax.eval_shape(apply, operands)
+
+    def hold(operands):
+        _, state, _ = operands
+        # lax.cond needs both branches to return the same dtypes; a no-op cast otherwise.
+        kept = jax.tree_util.tree_map(
+            lambda x, s: x if x.dtype == s.dtype else x.astype(s.dtype), state, out_shapes[1]
+        )
+        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), out_shapes[0])
+        return zeros, kept
+
+    return jax.lax.cond(pred, apply, hold, operands)
