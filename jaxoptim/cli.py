@@ -375,6 +375,19 @@ def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, in
     return step_fn, state, 0
 
 
+def _check_run_seed(run_file: Path, seed: int, resume: bool, config: str | Path) -> None:
+    """Records a run's seed; a resume with another seed would see other batches, so it fails."""
+    if resume and run_file.exists():
+        started = json.loads(run_file.read_text()).get("seed")
+        if started is not None and started != seed:
+            raise CLIError(
+                f"--resume with seed {seed}, but this run started with seed {started} (each "
+                f"epoch's shuffle depends on it): resume with --seed {started}"
+            )
+    elif not resume:
+        run_file.write_text(json.dumps({"seed": seed, "config": str(config)}) + "\n")
+
+
 def train(
     config: str | Path,
     *,
@@ -416,6 +429,7 @@ def train(
     ipe = task.iters_per_epoch
 
     work_dir.mkdir(parents=True, exist_ok=True)
+    _check_run_seed(work_dir / "run.json", task.seed, resume, config)
     history: list[dict[str, Any]] = []
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, stop, it)
     accuracy, evaluated_at, saved_at = None, None, it if resume else None

@@ -245,3 +245,13 @@ def test_docs_list_every_key():
         assert f"| `{key}` |" in doc, key
     for name in EXPECTED:
         assert f"`{name}`" in doc, name
+
+
+def test_resume_with_another_seed_is_refused(tmp_path):
+    config = CONFIGS / "digits_demo.py"
+    cli.train(config, work_dir=tmp_path, max_iters=2, progress=False)
+    assert '"seed": 0' in (tmp_path / "run.json").read_text()
+    with pytest.raises(cli.CLIError, match="--seed 0"):
+        cli.train(config, work_dir=tmp_path, resume=True, max_iters=3, seed=1, progress=False)
+    out = cli.train(config, work_dir=tmp_path, resume=True, max_iters=3, progress=False)
+    assert out["iters"] == 3
