@@ -10,6 +10,8 @@ _EXPORTS = {
     "param_kinds": "jaxoptim.kinds",
     "explain": "jaxoptim.paramwise",
     "ParamTable": "jaxoptim.paramwise",
+    "DefaultOptimizerConstructor": "jaxoptim.paramwise",
+    "LayerDecayOptimizerConstructor": "jaxoptim.layer_decay",
     "lr_schedule": "jaxoptim.schedules",
     "momentum_schedule": "jaxoptim.schedules",
     "normalize_policy": "jaxoptim.schedules",
@@ -45,7 +47,7 @@ def __getattr__(name):
 
 
 def _register_builtins():
-    from jaxoptim import optimizers
+    from jaxoptim import layer_decay, optimizers, paramwise  # noqa: F401 - they register
     from jaxoptim.registry import OPTIMIZERS
 
     for defn in optimizers.BUILTIN:
