@@ -278,6 +278,31 @@ def _user_optimizer(name, factory, kwargs, groups_fn):
     return optax.GradientTransformationExtraArgs(init_fn, update_fn), base_lr
 
 
+def _loss_scaled_chain(unscale, clip, opt) -> optax.GradientTransformationExtraArgs:
+    """``optax.chain(unscale, [clip,] skip_not_finite(opt))`` (same state), checking once.
+
+    The skip stage reuses the unscale stage's ``found_inf`` instead of reading every gradient
+    again; clipping cannot turn finite gradients non-finite, so the answer is the same.
+    """
+    skip = loss_scale.skip_not_finite(opt)
+    stages = (unscale, clip, skip) if clip is not None else (unscale, skip)
+
+    def init_fn(params):
+        return tuple(stage.init(params) for stage in stages)
+
+    def update_fn(updates, state, params=None, **extra_args):
+        updates, scaler_state = unscale.update(updates, state[0], params)
+        new_state = [scaler_state]
+        if clip is not None:
+            updates, clip_state = clip.update(updates, state[1], params)
+            new_state.append(clip_state)
+        finite = jnp.logical_not(scaler_state.found_inf)
+        updates, skip_state = skip.update(updates, state[-1], params, finite=finite, **extra_args)
+        return updates, (*new_state, skip_state)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
 def make_optimizer(
     cfg: Mapping[str, Any],
     *,
@@ -363,15 +388,17 @@ def make_optimizer(
         leaves, treedef = jax.tree_util.tree_flatten(tree)
         return jax.tree_util.tree_unflatten(treedef, [not leaf.frozen for leaf in pg.leaves])
 
-    stages = [loss_scale.unscale_gradients(**scaler)] if scaler is not None else []
+    clip = None
     if grad_clip is not None:
-        stages.append(
-            clipping.clip_by_global_norm(
-                grad_clip["max_norm"], grad_clip["norm_type"], trainable=trainable
-            )
+        clip = clipping.clip_by_global_norm(
+            grad_clip["max_norm"], grad_clip["norm_type"], trainable=trainable
         )
-    stages.append(loss_scale.skip_not_finite(opt) if scaler is not None else opt)
-    core = optax.chain(*stages) if len(stages) > 1 else stages[0]
+    if scaler is not None:
+        core = _loss_scaled_chain(loss_scale.unscale_gradients(**scaler), clip, opt)
+    elif clip is not None:
+        core = optax.chain(clip, opt)
+    else:
+        core = opt
     if isinstance(cumulative, bool) or not isinstance(cumulative, int):
         raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
     if cumulative > 1:

@@ -303,8 +303,10 @@ def skip_not_finite(
             inner_state=inner.init(params),
         )
 
-    def update_fn(updates, state, params=None, **extra_args):
-        finite = _all_finite(updates)
+    def update_fn(updates, state, params=None, *, finite=None, **extra_args):
+        # `finite` lets a caller that already checked the gradients (the unscale stage) skip
+        # a second pass over them.
+        finite = _all_finite(updates) if finite is None else jnp.asarray(finite)
 
         new_updates, inner_state = update_if(
             finite, inner, updates, state.inner_state, params, **extra_args

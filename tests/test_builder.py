@@ -177,3 +177,59 @@ def test_fp16_hook_type_accepts_its_communication_arguments_only():
         make_optimizer(
             dict(optimizer=dict(type="SGD", lr=0.1), optimizer_config=dict(distributed=False))
         )
+
+
+def test_loss_scaled_chain_equals_the_plain_chain_it_replaces():
+    from jaxoptim import clipping, loss_scale
+    from jaxoptim.builder import _loss_scaled_chain
+    from jaxoptim.optimizers import AdamW
+
+    def pieces():
+        return (
+            loss_scale.unscale_gradients(init_scale=8.0, growth_interval=2),
+            clipping.clip_by_global_norm(0.5),
+            AdamW(lr=0.1),
+        )
+
+    unscale, clip, opt = pieces()
+    fused = _loss_scaled_chain(unscale, clip, opt)
+    unscale, clip, opt = pieces()
+    plain = optax.chain(unscale, clip, loss_scale.skip_not_finite(opt))
+    params = {"w": jnp.arange(3.0), "b": jnp.ones(2)}
+    sf, sp = fused.init(params), plain.init(params)
+    assert jax.tree_util.tree_structure(sf) == jax.tree_util.tree_structure(sp)
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        grads = jax.tree_util.tree_map(
+            lambda p: jnp.asarray(rng.normal(size=p.shape), jnp.float32) * 8.0, params
+        )
+        if i in (2, 5):
+            grads["b"] = grads["b"].at[0].set(jnp.nan if i == 2 else jnp.inf)
+        uf, sf = fused.update(grads, sf, params)
+        up, sp = plain.update(grads, sp, params)
+        for a, b in zip(jax.tree_util.tree_leaves((uf, sf)), jax.tree_util.tree_leaves((up, sp))):
+            np.testing.assert_array_equal(a, b)
+    assert int(sf[-1].skipped_total) == 2
+
+
+def test_fp16_with_accumulation_skips_a_window_with_a_bad_micro_batch():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        optimizer_config=dict(cumulative_iters=2),
+        fp16=dict(loss_scale=dict(init_scale=4.0)),
+    )
+    tx = make_optimizer(cfg, max_iters=4)
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    good = {"w": jnp.full(2, 4.0)}  # a unit gradient at the initial scale 4
+    bad = {"w": jnp.array([jnp.inf, 4.0])}
+    backed_off = {"w": jnp.full(2, 2.0)}  # a unit gradient at the backed-off scale 2
+    steps = []
+    for grads in (good, bad, backed_off, backed_off):
+        updates, state = tx.update(grads, state, params)
+        steps.append(np.asarray(updates["w"]).tolist())
+    # window 1 (good + bad) is skipped and backs the scale off; window 2 applies the mean grad
+    assert steps == [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [-0.1, -0.1]]
+    from jaxoptim import current_loss_scale
+
+    assert float(current_loss_scale(state)) == 2.0
