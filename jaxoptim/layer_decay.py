@@ -136,10 +136,4 @@ class LayerDecayOptimizerConstructor(DefaultOptimizerConstructor):
             scale = self.layer_decay_rate ** (self.num_layers + 1 - depth)
             rule = f"{row.rule}+layer_decay[{depth}]" if scale != 1 else row.rule
             rows.append(dataclasses.replace(row, lr=row.lr * scale, rule=rule))
-        return ParamTable(
-            rows,
-            kind_source=table.kind_source,
-            dialect=table.dialect,
-            base_lr=table.base_lr,
-            unmatched_keys=table.unmatched_keys,
-        )
+        return table.with_rows(rows)

@@ -136,6 +136,19 @@ class ParamTable(Sequence):
     def __iter__(self) -> Iterator[ParamRow]:
         return iter(self._rows)
 
+    def with_rows(self, rows: Sequence[ParamRow]) -> ParamTable:
+        """The same table (kind source, dialect, base lr, unmatched keys) with other rows.
+
+        For constructors that adjust the default rules' decisions (see ``layer_decay.py``).
+        """
+        return ParamTable(
+            rows,
+            kind_source=self.kind_source,
+            dialect=self.dialect,
+            base_lr=self.base_lr,
+            unmatched_keys=self.unmatched_keys,
+        )
+
     def group(self, name: str) -> ParamRow:
         """The row of the parameter called ``name``; ``KeyError`` (with close names) if none."""
         if name in self._by_name:

@@ -437,7 +437,8 @@ def test_many_groups_compile_to_the_same_per_leaf_work():
 
 def test_custom_constructor_registered_in_optimizer_builders():
     # mmcv 3.2 (j): a user constructor reading its own paramwise key.
-    @OPTIMIZER_BUILDERS.register_module(force=True)
+    # (its own name: configs/custom/my_constructor.py registers MyOptimizerConstructor)
+    @OPTIMIZER_BUILDERS.register_module(name="Mmcv32jConstructor", force=True)
     class MyOptimizerConstructor:
         def __init__(self, optimizer_cfg, paramwise_cfg=None):
             self.lr = optimizer_cfg["lr"]
@@ -453,7 +454,7 @@ def test_custom_constructor_registered_in_optimizer_builders():
 
     cfg = dict(
         optimizer=dict(
-            SGD_CFG, constructor="MyOptimizerConstructor", paramwise_cfg=dict(conv1_lr_mult=5)
+            SGD_CFG, constructor="Mmcv32jConstructor", paramwise_cfg=dict(conv1_lr_mult=5)
         )
     )
     table = _table(cfg, "linen")

@@ -9,7 +9,7 @@ other ``paramwise_cfg`` key is applied first by the default rules.
 import dataclasses
 
 from jaxoptim import OPTIMIZER_BUILDERS
-from jaxoptim.paramwise import DefaultOptimizerConstructor, ParamTable
+from jaxoptim.paramwise import DefaultOptimizerConstructor
 
 
 @OPTIMIZER_BUILDERS.register_module()
@@ -46,10 +46,4 @@ class MyOptimizerConstructor(DefaultOptimizerConstructor):
             else:
                 rule = f"{row.rule}+layer_decay[{prefix!r}]"
                 rows.append(dataclasses.replace(row, lr=row.lr * mult, rule=rule))
-        return ParamTable(
-            rows,
-            kind_source=table.kind_source,
-            dialect=table.dialect,
-            base_lr=table.base_lr,
-            unmatched_keys=table.unmatched_keys,
-        )
+        return table.with_rows(rows)
