@@ -27,7 +27,7 @@ import numpy as np
 import optax
 
 from jaxoptim import accumulation, clipping, loss_scale, paramwise, schedules
-from jaxoptim.config import to_dict
+from jaxoptim.config import _DELETE_KEY, to_dict
 from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, torch_transform
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
@@ -142,6 +142,29 @@ def drive_hyperparams(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+_SECTIONS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
+
+
+def _refuse_delete_directive(cfg: Mapping[str, Any], where: str = "") -> None:
+    """Raises on a ``_delete_`` key left in a config (mmcv would pass it on as a keyword).
+
+    ``_delete_`` tells :meth:`Config.fromfile` to replace a base's dict instead of merging into
+    it; once configs are merged it has no meaning, and a dict that still holds one was written
+    by hand or merged by a tool that left it behind (mmengine keeps it when the base lacks the
+    key).
+    """
+    for key, value in cfg.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key == _DELETE_KEY:
+            raise KeyError(
+                f"`{path}`: `_delete_` is a config-inheritance directive that only "
+                "Config.fromfile understands (replace the base's dict instead of merging); it "
+                "has no meaning in the config given to make_optimizer: remove it"
+            )
+        if isinstance(value, Mapping):
+            _refuse_delete_directive(value, path)
+
+
 def _split_config(cfg: Any) -> dict[str, Any]:
     if not isinstance(cfg, Mapping):
         raise TypeError(
@@ -159,11 +182,12 @@ def _split_config(cfg: Any) -> dict[str, Any]:
         )
     if not isinstance(full["optimizer"], Mapping):
         raise TypeError(f"`optimizer` must be a dict, got {full['optimizer']!r}")
+    _refuse_delete_directive({k: v for k, v in full.items() if k in _SECTIONS})
     if "paramwise_cfg" in full:
         raise KeyError(
             "`paramwise_cfg` belongs inside `optimizer` (optimizer=dict(..., paramwise_cfg=...))"
         )
-    for section in ("optimizer_config", "fp16", "lr_config", "momentum_config", "runner"):
+    for section in _SECTIONS[1:]:
         value = full.get(section)
         if value is not None and not isinstance(value, Mapping):
             raise TypeError(f"`{section}` must be a dict or None, got {value!r}")

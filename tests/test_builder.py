@@ -1,5 +1,7 @@
 """make_optimizer: config forms, key validation, live hyperparameters, schedules."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -233,3 +235,35 @@ def test_fp16_with_accumulation_skips_a_window_with_a_bad_micro_batch():
     from jaxoptim import current_loss_scale
 
     assert float(current_loss_scale(state)) == 2.0
+
+
+@pytest.mark.parametrize(
+    "cfg, path",
+    [
+        (
+            dict(
+                optimizer=dict(type="SGD", lr=0.1),
+                optimizer_config=dict(_delete_=True, grad_clip=dict(max_norm=1.0)),
+            ),
+            "optimizer_config._delete_",
+        ),
+        (dict(type="SGD", lr=0.1, _delete_=True), "optimizer._delete_"),
+        (
+            dict(
+                optimizer=dict(type="SGD", lr=0.1, paramwise_cfg=dict(_delete_=False)),
+            ),
+            "optimizer.paramwise_cfg._delete_",
+        ),
+    ],
+)
+def test_a_leftover_delete_directive_is_named(cfg, path):
+    # mmcv passed a leaked `_delete_` on to the optimizer as a keyword (a confusing TypeError);
+    # here the message names where it is and what it is.
+    with pytest.raises(KeyError, match=rf"`{re.escape(path)}`: `_delete_` is a config-inheritance"):
+        make_optimizer(cfg)
+
+
+def test_delete_in_a_section_make_optimizer_does_not_read_is_left_alone():
+    cfg = dict(optimizer=dict(type="SGD", lr=0.1), model=dict(_delete_=True, type="ResNet"))
+    tx = make_optimizer(cfg)
+    assert tx.init({"w": jnp.ones(2)}) is not None
