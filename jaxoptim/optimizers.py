@@ -72,9 +72,31 @@ def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
     diff = end - start
     if isinstance(weight, (int, float)):
         return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
-    near_start = jnp.abs(weight) < 0.5
-    a = jnp.where(near_start, weight, weight - 1)
+
+    def branch():
+        near = jnp.abs(weight) < 0.5
+        return near, jnp.where(near, weight, weight - 1)
+
+    near_start, a = shared("lerp", weight, fn=branch)
     return jnp.where(near_start, start, end) + a * diff
+
+
+def _one_minus(x: Any) -> Any:
+    """``1 - x`` for a float or a traced scalar (one copy per update for the latter)."""
+    if isinstance(x, (int, float)):
+        return 1 - x
+    return shared("one_minus", x, fn=lambda: 1 - x)
+
+
+def _neg(x: Any) -> Any:
+    """``-x`` for a float or a traced scalar (one copy per update for the latter)."""
+    if isinstance(x, (int, float)):
+        return -x
+    return shared("neg", x, fn=lambda: -x)
+
+
+def _first_step(step: jax.Array) -> jax.Array:
+    return shared("first_step", step, fn=lambda: step == 1)
 
 
 def _bias_correction(beta: Any, step: jax.Array) -> jax.Array:
@@ -99,7 +121,10 @@ def _coupled_decay(g: jax.Array, p: jax.Array, hp: Hyper) -> jax.Array:
 
 def _decoupled_decay(p: jax.Array, hp: Hyper) -> jax.Array | float:
     """The delta of torch's ``p.mul_(1 - lr * weight_decay)``."""
-    return -hp["lr"] * hp["weight_decay"] * p if hp["weight_decay"] != 0 else 0.0
+    lr, wd = hp["lr"], hp["weight_decay"]
+    if wd == 0:
+        return 0.0
+    return shared("neg_lr_wd", lr, wd, fn=lambda: -lr * wd) * p
 
 
 def _invalid(name: str, key: str, value: Any, rule: str) -> ValueError:
@@ -185,10 +210,13 @@ def _sgd_update(g, p, s, hp, step):
     if s:
         (buf,) = s
         m = hp["momentum"]
-        buf = jnp.where(step == 1, d_p, buf * m + (1 - hp["dampening"]) * d_p)
+        if hp["dampening"] == 0:  # the buffer is zero before step 1: no select needed
+            buf = buf * m + d_p
+        else:
+            buf = jnp.where(_first_step(step), d_p, buf * m + (1 - hp["dampening"]) * d_p)
         d_p = d_p + m * buf if hp["nesterov"] else buf
         s = (buf,)
-    return -hp["lr"] * d_p, s
+    return _neg(hp["lr"]) * d_p, s
 
 
 SGD = OptimizerDef(
@@ -224,9 +252,10 @@ def _adam_update(g, p, s, hp, step):
     delta = _decoupled_decay(p, hp) if decoupled else 0.0
     if not decoupled:
         g = _coupled_decay(g, p, hp)
-    m = _lerp(s[0], g, 1 - beta1)
+    m = _lerp(s[0], g, _one_minus(beta1))
     v = s[1] * beta2 + (1 - beta2) * g * g
-    step_size = hp["lr"] / _bias_correction(beta1, step)
+    lr, bc1 = hp["lr"], _bias_correction(beta1, step)
+    step_size = shared("div", lr, bc1, fn=lambda: lr / bc1)
     bc2 = _bias_correction(beta2, step)
     bc2_sqrt = shared("sqrt", bc2, fn=lambda: jnp.sqrt(bc2))
     new_state = (m, v)
@@ -283,10 +312,11 @@ def _adamax_update(g, p, s, hp, step):
     p = _wide(p)
     g = _coupled_decay(_grad(g, hp), p, hp)
     beta1, beta2 = hp["betas"]
-    m = _lerp(s[0], g, 1 - beta1)
+    m = _lerp(s[0], g, _one_minus(beta1))
     u = jnp.maximum(s[1] * beta2, jnp.abs(g) + hp["eps"])
-    clr = hp["lr"] / _bias_correction(beta1, step)
-    return -clr * m / u, (m, u)
+    lr, bc1 = hp["lr"], _bias_correction(beta1, step)
+    clr = shared("div", lr, bc1, fn=lambda: lr / bc1)
+    return _neg(clr) * m / u, (m, u)
 
 
 Adamax = OptimizerDef(
@@ -320,7 +350,7 @@ def _nadam_update(g, p, s, hp, step):
     mu = beta1 * (1.0 - 0.5 * jnp.exp(step * log_096))
     mu_next = beta1 * (1.0 - 0.5 * jnp.exp((step + 1) * log_096))
     mu_product = mu_product * mu
-    m = _lerp(m, g, 1 - beta1)
+    m = _lerp(m, g, _one_minus(beta1))
     v = v * beta2 + (1 - beta2) * g * g
     denom = jnp.sqrt(v / _bias_correction(beta2, step)) + hp["eps"]
     lr = hp["lr"]
@@ -378,7 +408,7 @@ def _radam_update(g, p, s, hp, step):
     delta = _decoupled_decay(p, hp) if decoupled else 0.0
     if not decoupled:
         g = _coupled_decay(g, p, hp)
-    m = _lerp(s[0], g, 1 - beta1)
+    m = _lerp(s[0], g, _one_minus(beta1))
     v = s[1] * beta2 + (1 - beta2) * g * g
     m_hat = m / _bias_correction(beta1, step)
     rho_inf = 2 / (1 - beta2) - 1
@@ -420,9 +450,10 @@ RAdam = OptimizerDef(
 def _adagrad_update(g, p, s, hp, step):
     p = _wide(p)
     g = _coupled_decay(_grad(g, hp), p, hp)
-    clr = hp["lr"] / (1 + (step - 1) * hp["lr_decay"])
+    lr, lr_decay = hp["lr"], hp["lr_decay"]
+    clr = shared("adagrad_clr", lr, lr_decay, step, fn=lambda: lr / (1 + (step - 1) * lr_decay))
     total = s[0] + g * g
-    return -clr * g / (jnp.sqrt(total) + hp["eps"]), (total,)
+    return _neg(clr) * g / (jnp.sqrt(total) + hp["eps"]), (total,)
 
 
 Adagrad = OptimizerDef(
@@ -458,7 +489,7 @@ def _adadelta_update(g, p, s, hp, step):
     square_avg = s[0] * rho + (1 - rho) * g * g
     delta = jnp.sqrt(s[1] + eps) / jnp.sqrt(square_avg + eps) * g
     acc_delta = s[1] * rho + (1 - rho) * delta * delta
-    return -hp["lr"] * delta, (square_avg, acc_delta)
+    return _neg(hp["lr"]) * delta, (square_avg, acc_delta)
 
 
 Adadelta = OptimizerDef(
@@ -508,8 +539,8 @@ def _rmsprop_update(g, p, s, hp, step):
         old = s[-1]
         buf = jnp.where(momentum > 0, old * momentum + g / avg, old)
         new_state.append(buf)
-        return -hp["lr"] * jnp.where(momentum > 0, buf, g / avg), tuple(new_state)
-    return -hp["lr"] * g / avg, tuple(new_state)
+        return _neg(hp["lr"]) * jnp.where(momentum > 0, buf, g / avg), tuple(new_state)
+    return _neg(hp["lr"]) * g / avg, tuple(new_state)
 
 
 RMSprop = OptimizerDef(
@@ -549,7 +580,7 @@ def _rprop_update(g, p, s, hp, step):
     step_min, step_max = (float(v) for v in hp["step_sizes"])
     prev, step_size = s
     # torch creates the step-size state from the group's lr at the first step.
-    step_size = jnp.where(step == 1, hp["lr"], step_size)
+    step_size = jnp.where(_first_step(step), hp["lr"], step_size)
     sign = jnp.sign(g * prev)
     factor = jnp.where(sign > 0, etaplus, jnp.where(sign < 0, etaminus, 1.0))
     step_size = jnp.clip(step_size * factor, step_min, step_max)
@@ -581,7 +612,7 @@ def _asgd_update(g, p, s, hp, step):
     eta, mu, ax = s
     lr, lambd = hp["lr"], hp["lambd"]
     # torch creates eta from the group's lr at the first step.
-    eta = jnp.where(step == 1, lr, eta)
+    eta = jnp.where(_first_step(step), lr, eta)
     delta = -lambd * eta * p - eta * g
     new_p = p + delta
     ax = jnp.where(mu != 1, ax + (new_p - ax) * mu, new_p)
@@ -772,7 +803,7 @@ def _lion_update(g, p, s, hp, step):
     m = (1.0 - beta2) * g + beta2 * s[0]
     if hp["weight_decay"] != 0:
         direction = direction + hp["weight_decay"] * p
-    return -hp["lr"] * direction, (m,)
+    return _neg(hp["lr"]) * direction, (m,)
 
 
 Lion = OptimizerDef(
@@ -804,7 +835,7 @@ def _lamb_update(g, p, s, hp, step):
     update = m_hat / (jnp.sqrt(v_hat + hp["eps_root"]) + hp["eps"])
     if hp["weight_decay"] != 0:
         update = update + hp["weight_decay"] * p
-    return -hp["lr"] * update * _trust_ratio(update, p, 1.0, 0.0), (m, v)
+    return _neg(hp["lr"]) * update * _trust_ratio(update, p, 1.0, 0.0), (m, v)
 
 
 LAMB = OptimizerDef(
@@ -829,7 +860,7 @@ def _lars_update(g, p, s, hp, step):
     g, p = _wide(g), _wide(p)
     update = g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
     update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
-    update = -hp["lr"] * update
+    update = _neg(hp["lr"]) * update
     if not s:
         return update, s
     momentum = hp["momentum"]
