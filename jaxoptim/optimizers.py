@@ -346,16 +346,21 @@ def _nadam_update(g, p, s, hp, step):
     delta = _decoupled_decay(p, hp) if decoupled else 0.0
     if not decoupled:
         g = _coupled_decay(g, p, hp)
-    log_096 = math.log(0.96) * hp["momentum_decay"]
-    mu = beta1 * (1.0 - 0.5 * jnp.exp(step * log_096))
-    mu_next = beta1 * (1.0 - 0.5 * jnp.exp((step + 1) * log_096))
+    lr, momentum_decay = hp["lr"], hp["momentum_decay"]
+
+    def schedule():
+        log_096 = math.log(0.96) * momentum_decay
+        mu = beta1 * (1.0 - 0.5 * jnp.exp(step * log_096))
+        mu_next = beta1 * (1.0 - 0.5 * jnp.exp((step + 1) * log_096))
+        return mu, mu_next, lr * (1.0 - mu), lr * mu_next
+
+    mu, mu_next, lr_g, lr_m = shared("nadam", lr, beta1, momentum_decay, step, fn=schedule)
     mu_product = mu_product * mu
     m = _lerp(m, g, _one_minus(beta1))
     v = v * beta2 + (1 - beta2) * g * g
     denom = jnp.sqrt(v / _bias_correction(beta2, step)) + hp["eps"]
-    lr = hp["lr"]
-    delta = delta - lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
-    delta = delta - lr * mu_next / (1.0 - mu_product * mu_next) * m / denom
+    delta = delta - lr_g / (1.0 - mu_product) * g / denom
+    delta = delta - lr_m / (1.0 - mu_product * mu_next) * m / denom
     return delta, (m, v, mu_product)
 
 
@@ -414,13 +419,17 @@ def _radam_update(g, p, s, hp, step):
     rho_inf = 2 / (1 - beta2) - 1
     if rho_inf <= 5:  # rho_t < rho_inf: never rectified (and beta2 may be 0)
         return delta - m_hat * hp["lr"], (m, v)
-    rho_t = _radam_rho(beta2, step)
-    bc2 = _bias_correction(beta2, step)
-    # Both branches are evaluated; keep the unselected one finite (sqrt of a negative).
-    rect_arg = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-    rect = jnp.sqrt(jnp.where(rho_t > 5.0, rect_arg, 1.0))
-    adaptive = jnp.sqrt(bc2) / (jnp.sqrt(v) + hp["eps"])
-    scale = jnp.where(rho_t > 5.0, adaptive * rect, 1.0)
+
+    def rectification():
+        rho_t = _radam_rho(beta2, step)
+        # Both branches are evaluated; keep the unselected one finite (sqrt of a negative).
+        rect_arg = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        rect = jnp.sqrt(jnp.where(rho_t > 5.0, rect_arg, 1.0))
+        return rho_t > 5.0, rect, jnp.sqrt(_bias_correction(beta2, step))
+
+    rectified, rect, bc2_sqrt = shared("radam", beta2, step, fn=rectification)
+    adaptive = bc2_sqrt / (jnp.sqrt(v) + hp["eps"])
+    scale = jnp.where(rectified, adaptive * rect, 1.0)
     return delta - m_hat * hp["lr"] * scale, (m, v)
 
 
@@ -537,9 +546,10 @@ def _rmsprop_update(g, p, s, hp, step):
         # untouched) on steps where a schedule has driven momentum to 0.
         momentum = hp["momentum"]
         old = s[-1]
-        buf = jnp.where(momentum > 0, old * momentum + g / avg, old)
+        active = shared("positive", momentum, fn=lambda: momentum > 0)
+        buf = jnp.where(active, old * momentum + g / avg, old)
         new_state.append(buf)
-        return _neg(hp["lr"]) * jnp.where(momentum > 0, buf, g / avg), tuple(new_state)
+        return _neg(hp["lr"]) * jnp.where(active, buf, g / avg), tuple(new_state)
     return _neg(hp["lr"]) * g / avg, tuple(new_state)
 
 
@@ -616,8 +626,12 @@ def _asgd_update(g, p, s, hp, step):
     delta = -lambd * eta * p - eta * g
     new_p = p + delta
     ax = jnp.where(mu != 1, ax + (new_p - ax) * mu, new_p)
-    eta = lr / (1 + lambd * lr * step) ** hp["alpha"]
-    mu = 1 / jnp.maximum(1.0, step - hp["t0"])
+    alpha, t0 = hp["alpha"], hp["t0"]
+
+    def next_eta_mu():
+        return lr / (1 + lambd * lr * step) ** alpha, 1 / jnp.maximum(1.0, step - t0)
+
+    eta, mu = shared("asgd", lr, lambd, alpha, t0, step, fn=next_eta_mu)
     return delta, (eta, mu, ax)
 
 
@@ -661,9 +675,14 @@ def _adafactor_update(g, p, s, hp, step):
     if eps1 is None:
         eps1 = float(jnp.finfo(p.dtype).eps)
     g, p = _grad(g, hp), _wide(p)
-    lr = hp["lr"]
-    one_minus_beta2 = step ** hp["beta2_decay"]
-    rho = jnp.minimum(lr, 1 / jnp.sqrt(step))
+    lr, beta2_decay = hp["lr"], hp["beta2_decay"]
+    one_minus_beta2, rho = shared(
+        "adafactor",
+        lr,
+        beta2_decay,
+        step,
+        fn=lambda: (step**beta2_decay, jnp.minimum(lr, 1 / jnp.sqrt(step))),
+    )
     alpha = jnp.maximum(eps2, jnp.sqrt(jnp.mean(p * p))) * rho
     delta = _decoupled_decay(p, hp)
     if p.ndim > 1:
@@ -799,7 +818,7 @@ Muon = OptimizerDef(
 def _lion_update(g, p, s, hp, step):
     g, p = _wide(g), _wide(p)
     beta1, beta2 = hp["betas"]
-    direction = jnp.sign((1.0 - beta1) * g + beta1 * s[0])
+    direction = jnp.sign(_one_minus(beta1) * g + beta1 * s[0])
     m = (1.0 - beta2) * g + beta2 * s[0]
     if hp["weight_decay"] != 0:
         direction = direction + hp["weight_decay"] * p
@@ -828,7 +847,7 @@ def _trust_ratio(update: jax.Array, p: jax.Array, coefficient: float, eps: float
 def _lamb_update(g, p, s, hp, step):
     g, p = _wide(g), _wide(p)
     beta1, beta2 = hp["betas"]
-    m = (1 - beta1) * g + beta1 * s[0]
+    m = _one_minus(beta1) * g + beta1 * s[0]
     v = (1 - beta2) * g * g + beta2 * s[1]
     m_hat = m / _bias_correction(beta1, step)
     v_hat = v / _bias_correction(beta2, step)
