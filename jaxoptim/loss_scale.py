@@ -15,7 +15,8 @@ the scale. Here that is two transformations and a few helpers:
 The scale and the growth tracker are array leaves of the state, so a changing scale never
 recompiles and checkpoints carry it. Growth fires on the ``growth_interval``-th consecutive finite
 step (torch's timing, not flax ``DynamicScale``'s one step later), growth that would overflow
-float32 is skipped, and there is no lower bound on the scale (torch has none).
+float32 is skipped, and by default there is no lower or upper bound on the scale (torch has none);
+``min_scale`` / ``max_scale`` add them (mmcv's legacy ``LossScaler`` floors the scale at 1).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import optax
 from jaxoptim.optimizer_base import update_if
 
 _SCALER_KEYS = ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled")
+_BOUND_KEYS = ("min_scale", "max_scale")  # jaxoptim's own: torch's scale has no bounds
 _STATE_DICT_KEYS = (
     "scale",
     "growth_factor",
@@ -131,6 +133,8 @@ def unscale_gradients(
     growth_interval: int = 2000,
     *,
     dynamic: bool = True,
+    min_scale: float | None = None,
+    max_scale: float | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     """Unscales loss-scaled gradients and updates the scale as torch's ``GradScaler``.
 
@@ -144,6 +148,10 @@ def unscale_gradients(
       resets.
     * ``dynamic=False`` (mmcv's float ``loss_scale``: ``GradScaler(init_scale=x)`` with
       ``update(new_scale=x)`` every step): the scale stays ``init_scale``, the tracker stays 0.
+    * ``min_scale`` / ``max_scale`` (dynamic only; not in torch): a backoff never goes below
+      ``min_scale`` and a growth never above ``max_scale`` (the tracker resets as usual). A
+      floor keeps a run whose gradients keep overflowing from driving the scale towards 0;
+      ``min_scale=1`` is mmcv's legacy ``LossScaler`` floor.
 
     The update itself is not skipped here; wrap the optimizer in :func:`skip_not_finite`.
     ``1/scale`` is correctly rounded on every backend (as torch's float64 reciprocal), so unscaled
@@ -157,6 +165,8 @@ def unscale_gradients(
       backoff_factor: multiplier on a non-finite step, in ``(0, 1)``.
       growth_interval: consecutive finite steps before the scale grows, ``> 0``.
       dynamic: ``False`` pins the scale to ``init_scale``.
+      min_scale: the lowest scale a backoff gives, ``> 0``; ``None``: no floor (torch).
+      max_scale: the highest scale a growth gives; ``None``: float32's largest (torch).
 
     Returns:
       The transformation; its state is a :class:`LossScaleState`.
@@ -182,6 +192,7 @@ def unscale_gradients(
         overflows = not math.isfinite(float(np.float32(init_scale)))
     if overflows:
         raise ValueError(f"loss scaler: `init_scale` {init_scale!r} overflows float32")
+    floor, ceiling = _check_bounds(init_scale, min_scale, max_scale, dynamic)
 
     def init_fn(params):
         del params
@@ -214,6 +225,8 @@ def unscale_gradients(
                 growth_factor,
                 backoff_factor,
                 growth_interval,
+                floor,
+                ceiling,
             )
         else:
             new_scale = jnp.asarray(init_scale, jnp.float32)
@@ -255,16 +268,63 @@ def _reciprocal(x: jax.Array) -> jax.Array:
     return jnp.where((biased == 0) | (biased == 255), plain, exact)
 
 
-def _next_scale(scale, tracker, found_inf, growth_factor, backoff_factor, growth_interval):
-    """``torch._amp_update_scale_``: the scale and growth tracker after one step."""
+def _check_bounds(init_scale, min_scale, max_scale, dynamic) -> tuple[float | None, float | None]:
+    """Validates ``min_scale`` / ``max_scale``; returns them as float32-exact floats (or None)."""
+    bounds = {}
+    for key, value in (("min_scale", min_scale), ("max_scale", max_scale)):
+        if value is None:
+            continue
+        if not dynamic:
+            raise ValueError(
+                f"loss scaler: `{key}` bounds dynamic scaling only; a static scale never changes"
+            )
+        if not _is_number(value):
+            raise TypeError(f"loss scaler: `{key}` must be a number, got {value!r}")
+        with np.errstate(over="ignore"):
+            value32 = float(np.float32(value))
+        if not (math.isfinite(value32) and value32 > 0):
+            raise ValueError(
+                f"loss scaler: `{key}` must be a number > 0 that is finite in float32, "
+                f"got {value!r}"
+            )
+        bounds[key] = value32
+    low, high = bounds.get("min_scale"), bounds.get("max_scale")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"loss scaler: `min_scale` {min_scale!r} > `max_scale` {max_scale!r}")
+    init32 = float(np.float32(init_scale))
+    if (low is not None and init32 < low) or (high is not None and init32 > high):
+        raise ValueError(
+            f"loss scaler: `init_scale` {init_scale!r} is outside [min_scale, max_scale] = "
+            f"[{min_scale!r}, {max_scale!r}]"
+        )
+    return low, high
+
+
+def _next_scale(
+    scale,
+    tracker,
+    found_inf,
+    growth_factor,
+    backoff_factor,
+    growth_interval,
+    floor=None,
+    ceiling=None,
+):
+    """``torch._amp_update_scale_``: the scale and growth tracker after one step.
+
+    ``floor`` / ``ceiling`` (jaxoptim's ``min_scale`` / ``max_scale``) bound a backoff / a growth.
+    """
     # torch multiplies in float64 and rounds to float32: identical for float32-exact factors.
     successful = tracker + 1
     grow = successful == growth_interval
     grown = scale * jnp.float32(growth_factor)
     grown = jnp.where(jnp.isfinite(grown), grown, scale)
-    new_scale = jnp.where(
-        found_inf, scale * jnp.float32(backoff_factor), jnp.where(grow, grown, scale)
-    )
+    if ceiling is not None:
+        grown = jnp.minimum(grown, jnp.float32(ceiling))
+    backed_off = scale * jnp.float32(backoff_factor)
+    if floor is not None:
+        backed_off = jnp.maximum(backed_off, jnp.float32(floor))
+    new_scale = jnp.where(found_inf, backed_off, jnp.where(grow, grown, scale))
     new_tracker = jnp.where(found_inf | grow, jnp.zeros_like(successful), successful)
     return new_scale, new_tracker.astype(jnp.int32)
 
@@ -455,13 +515,15 @@ def parse_loss_scale(value: Any) -> dict[str, Any] | None:
     * ``'dynamic'``: dynamic scaling with torch's ``GradScaler`` defaults;
     * a mapping of ``GradScaler`` arguments (``init_scale``, ``growth_factor``,
       ``backoff_factor``, ``growth_interval``, ``enabled``): dynamic scaling with them;
-      ``enabled=False`` turns loss scaling off.
+      ``enabled=False`` turns loss scaling off. jaxoptim's ``min_scale`` / ``max_scale`` bound
+      the dynamic scale (see :func:`unscale_gradients`).
 
     Args:
       value: the config value.
 
     Returns:
-      The keyword arguments (always all five), or ``None`` for no loss scaling.
+      The keyword arguments (the four GradScaler numbers and ``dynamic``, plus any bound), or
+      ``None`` for no loss scaling.
 
     Raises:
       TypeError: ``value`` has another type, or the mapping has an unknown key.
@@ -483,11 +545,11 @@ def parse_loss_scale(value: Any) -> dict[str, Any] | None:
     elif isinstance(value, str) and value == "dynamic":
         kwargs = dict(_TORCH_DEFAULTS, dynamic=True)
     elif isinstance(value, Mapping):
-        unknown = [k for k in value if k not in _SCALER_KEYS]
+        unknown = [k for k in value if k not in _SCALER_KEYS + _BOUND_KEYS]
         if unknown:
             raise TypeError(
                 f"fp16: `loss_scale` got unknown GradScaler argument(s) {unknown}; "
-                f"allowed: {list(_SCALER_KEYS)}"
+                f"allowed: {list(_SCALER_KEYS + _BOUND_KEYS)}"
             )
         enabled = value.get("enabled", True)
         if not isinstance(enabled, bool):
@@ -507,6 +569,9 @@ def parse_loss_scale(value: Any) -> dict[str, Any] | None:
         kwargs["growth_factor"],
         kwargs["backoff_factor"],
         kwargs["growth_interval"],
+    )
+    _check_bounds(
+        kwargs["init_scale"], kwargs.get("min_scale"), kwargs.get("max_scale"), kwargs["dynamic"]
     )
     return kwargs
 

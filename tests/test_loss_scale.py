@@ -58,6 +58,30 @@ def test_dynamic_backoff_has_no_lower_bound():
     assert scales == [0.5, 0.25, 0.125, 0.0625]
 
 
+def test_min_scale_floors_a_backoff_and_max_scale_caps_a_growth():
+    tx = unscale_gradients(init_scale=4.0, growth_interval=2, min_scale=1.0, max_scale=12.0)
+    events = ["nan", "inf", "inf", "inf", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "inf"]
+    scales, trackers, _ = _drive(tx, events)
+    # 4 -> 2 -> 1 -> floor 1, then growth every 2nd finite step: 2, 4, 8, then capped at 12
+    assert scales == [2, 1, 1, 1, 1, 2, 2, 4, 4, 8, 8, 12, 6]
+    assert trackers == [0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0]
+
+
+def test_bounds_at_the_scale_hold_it_and_keep_resetting_the_tracker():
+    tx = unscale_gradients(init_scale=8.0, growth_interval=1, min_scale=8.0, max_scale=8.0)
+    scales, trackers, found = _drive(tx, ["ok", "inf", "ok", "nan"])
+    assert scales == [8.0] * 4 and trackers == [0] * 4 and found == [False, True, False, True]
+
+
+def test_mmcv_legacy_loss_scaler_floor_trace():
+    # mmcv's LossScaler(init_scale=8, scale_factor=2, scale_window=3) trace from the reference:
+    # floor 1, growth on the 3rd consecutive clean step.
+    tx = unscale_gradients(init_scale=8.0, growth_interval=3, min_scale=1.0)
+    events = ["ok", "ok", "ok", "inf", "ok", "ok", "ok", "ok", "inf", "inf", "inf", "inf", "inf"]
+    scales, _, _ = _drive(tx, events)
+    assert scales == [8, 8, 16, 8, 8, 8, 16, 16, 8, 4, 2, 1, 1]
+
+
 def test_growth_factor_and_backoff_factor_are_separate():
     tx = unscale_gradients(
         init_scale=16.0, growth_factor=3.0, backoff_factor=0.25, growth_interval=1
@@ -326,11 +350,45 @@ def test_parse_loss_scale_forms():
         (dict(init_scale=0.0), ValueError, "init_scale"),
         (dict(init_scale=math.nan), ValueError, "init_scale"),
         (dict(init_scale="big"), TypeError, "init_scale"),
+        (dict(min_scale=0.0), ValueError, "min_scale"),
+        (dict(min_scale="1"), TypeError, "min_scale"),
+        (dict(max_scale=1e39), ValueError, "max_scale"),
+        (dict(min_scale=4.0, max_scale=2.0), ValueError, "min_scale"),
+        (dict(init_scale=2.0, min_scale=4.0), ValueError, r"init_scale.*outside"),
+        (dict(init_scale=2.0**16, max_scale=2.0**10), ValueError, r"init_scale.*outside"),
     ],
 )
 def test_parse_loss_scale_rejects(value, exc, key):
     with pytest.raises(exc, match=key):
         parse_loss_scale(value)
+
+
+def test_parse_loss_scale_bounds():
+    kwargs = parse_loss_scale(dict(init_scale=2.0**10, min_scale=1, max_scale=2**24))
+    assert kwargs["min_scale"] == 1 and kwargs["max_scale"] == 2**24 and kwargs["dynamic"]
+    assert "min_scale" not in parse_loss_scale("dynamic")
+
+
+def test_bounds_on_a_static_scale_are_refused():
+    with pytest.raises(ValueError, match="`min_scale` bounds dynamic scaling only"):
+        unscale_gradients(init_scale=512.0, dynamic=False, min_scale=1.0)
+
+
+def test_bounds_reach_the_optimizer_through_make_optimizer():
+    from jaxoptim import make_optimizer
+
+    tx = make_optimizer(
+        dict(
+            optimizer=dict(type="SGD", lr=0.1),
+            fp16=dict(loss_scale=dict(init_scale=4.0, min_scale=2.0)),
+        )
+    )
+    params = {"w": jnp.ones(3)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for _ in range(3):
+        _, state = update({"w": jnp.full(3, jnp.inf)}, state, params)
+    assert float(current_loss_scale(state)) == 2.0
 
 
 def test_parse_fp16_rejects_unknown_keys_and_non_mappings():
