@@ -2,15 +2,25 @@
 
 The JAX form of mmcv's ``OptimizerHook`` / ``Fp16OptimizerHook`` + ``wrap_fp16_model``:
 parameters stay float32 (the master copy), the loss function runs on a copy cast to the compute
-dtype (norm-layer parameters stay float32 and, for Flax linen, norm outputs are cast back to the
-compute dtype as mmcv's ``patch_norm_fp32`` does), the loss is multiplied by the current loss
-scale before differentiation, and the optimizer built by :func:`jaxoptim.make_optimizer` unscales,
-clips, skips non-finite steps and updates the scale.
+dtype (norm-layer parameters stay float32 and norm outputs are cast back to the compute dtype as
+mmcv's ``patch_norm_fp32`` does), the loss is multiplied by the current loss scale before
+differentiation, and the optimizer built by :func:`jaxoptim.make_optimizer` unscales, clips,
+skips non-finite steps and updates the scale.
+
+Norm outputs: a float32 norm parameter would otherwise promote the norm's output, and with it
+everything after it, to float32. For Flax linen the cast is a method interceptor
+(``nn.intercept_methods``). Flax nnx has no interception, so, as mmcv patches the forward of its
+norm modules, the ``__call__`` of nnx's norm classes is wrapped once (at the first
+``make_train_step`` with a low precision); the wrapper casts only while a train step's loss is
+being traced (a context variable), and is the original method everywhere else.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -103,6 +113,39 @@ def _norm_outputs_to_input_dtype(next_fun, args, kwargs, context):
     return out
 
 
+_NNX_NORM_NAMES = ("BatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm")
+_CAST_NNX_NORMS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "jaxoptim_cast_nnx_norms", default=False
+)
+_NNX_PATCH_LOCK = threading.Lock()
+
+
+def _cast_norm_output(call: Callable) -> Callable:
+    @functools.wraps(call)
+    def wrapper(self, x, *args, **kwargs):
+        out = call(self, x, *args, **kwargs)
+        if _CAST_NNX_NORMS.get() and _is_float(x) and _is_float(out) and out.dtype != x.dtype:
+            return out.astype(x.dtype)
+        return out
+
+    wrapper._jaxoptim_norm_cast = True
+    return wrapper
+
+
+def _patch_nnx_norms() -> None:
+    """Wraps the ``__call__`` of Flax nnx's norm classes (once; see the module docstring)."""
+    try:
+        from flax import nnx
+    except ImportError:  # pragma: no cover - flax without nnx
+        return
+    with _NNX_PATCH_LOCK:
+        for name in _NNX_NORM_NAMES:
+            cls = getattr(nnx, name, None)
+            call = cls.__dict__.get("__call__") if cls is not None else None
+            if call is not None and not getattr(call, "_jaxoptim_norm_cast", False):
+                cls.__call__ = _cast_norm_output(call)
+
+
 def replicate(tree: Any, mesh: Mesh) -> Any:
     """Places every leaf of ``tree`` on all devices of ``mesh`` (parameters, optimizer state)."""
     return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
@@ -185,6 +228,8 @@ def make_train_step(
     if precision not in _PRECISIONS:
         raise ValueError(f"precision={precision!r} is not one of {sorted(_PRECISIONS)}")
     compute_dtype = _PRECISIONS[precision]
+    if compute_dtype != jnp.float32:
+        _patch_nnx_norms()
     info = getattr(tx, "info", None)
     cumulative = info.cumulative_iters if info is not None else 1
     max_iters = info.max_iters if info is not None else None
@@ -195,13 +240,17 @@ def make_train_step(
             batch = jax.tree_util.tree_map(
                 lambda x: x.astype(compute_dtype) if _is_float(x) else x, batch
             )
-        with nn.intercept_methods(_norm_outputs_to_input_dtype):
-            if with_model_state:
-                out = loss_fn(params, model_state, batch)
-                loss, (model_state, aux) = out if has_aux else (out[0], (out[1], None))
-            else:
-                out = loss_fn(params, batch)
-                loss, aux = out if has_aux else (out, None)
+        token = _CAST_NNX_NORMS.set(compute_dtype != jnp.float32)
+        try:
+            with nn.intercept_methods(_norm_outputs_to_input_dtype):
+                if with_model_state:
+                    out = loss_fn(params, model_state, batch)
+                    loss, (model_state, aux) = out if has_aux else (out[0], (out[1], None))
+                else:
+                    out = loss_fn(params, batch)
+                    loss, aux = out if has_aux else (out, None)
+        finally:
+            _CAST_NNX_NORMS.reset(token)
         return jnp.asarray(loss).astype(jnp.float32), (model_state, aux)
 
     trainable = info.trainable if info is not None else None

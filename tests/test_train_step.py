@@ -360,3 +360,56 @@ def test_nnx_model_trains_in_float16_with_kinds_from_the_module():
     assert losses[-1] < losses[0]
     for leaf in jax.tree_util.tree_leaves(state.params):
         assert leaf.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_nnx_norm_outputs_return_to_the_compute_dtype(precision):
+    # A float32 norm parameter promotes the norm's output; without the cast everything after
+    # the first nnx norm would silently run in float32 (mmcv's patch_norm_fp32 casts back).
+    from flax import nnx
+
+    seen = {}
+
+    class Probe(nnx.Module):
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, x):
+            seen[self.name] = x.dtype
+            return x
+
+    class Net(nnx.Module):
+        def __init__(self, rngs):
+            self.dense = nnx.Linear(4, 8, rngs=rngs)
+            self.ln = nnx.LayerNorm(8, rngs=rngs)
+            self.rms = nnx.RMSNorm(8, rngs=rngs)
+            self.gn = nnx.GroupNorm(8, num_groups=2, rngs=rngs)
+            self.after_ln, self.after_rms, self.after_gn = Probe("ln"), Probe("rms"), Probe("gn")
+            self.head = nnx.Linear(8, 2, rngs=rngs)
+
+        def __call__(self, x):
+            x = self.after_ln(self.ln(self.dense(x)))
+            x = self.after_rms(self.rms(x))
+            return self.head(self.after_gn(self.gn(x)))
+
+    model = Net(nnx.Rngs(0))
+    graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+    kinds = jaxoptim.param_kinds(model)
+    dtype = jnp.dtype(precision)
+
+    def loss_fn(p, batch):
+        return jnp.mean(nnx.merge(graphdef, p, rest)(batch).astype(jnp.float32) ** 2)
+
+    tx = make_optimizer(dict(type="SGD", lr=0.1))
+    step = make_train_step(loss_fn, tx, precision=precision, param_kinds=kinds)
+    state = TrainState.create(params=params, tx=tx)
+    state, metrics = step(state, jnp.ones((4, 4)))
+    assert seen == {"ln": dtype, "rms": dtype, "gn": dtype}
+    assert state.params["ln"]["scale"].get_value().dtype == jnp.float32
+    assert np.isfinite(float(metrics["loss"]))
+
+    # Outside a train step the norm classes behave as flax wrote them.
+    seen.clear()
+    ln = nnx.LayerNorm(8, rngs=nnx.Rngs(0))
+    assert ln(jnp.ones((2, 8), dtype)).dtype == jnp.float32
+    assert type(ln).__call__.__wrapped__ is not None
