@@ -121,6 +121,12 @@ class OptimizerDef:
         schedule drives) or ``None`` when the optimizer has no momentum.
       validate: ``hp -> None``, raising torch's ValueError for out-of-range values.
       doc: one line for the README's table.
+      extensions: jaxoptim's own keyword arguments beyond torch's signature, with their
+        defaults (kept out of ``defaults``, which stays torch's signature).
+      prepare: ``hp -> hp``, run after ``validate``: turns config values into the static
+        values the per-leaf functions read (Muon's ``fallback`` dict into its definition). It
+        must accept its own output: per-group hyperparameters are re-checked from a prepared
+        ``hp``.
     """
 
     name: str
@@ -130,18 +136,21 @@ class OptimizerDef:
     momentum_key: str | None = None
     validate: Callable[[Hyper], None] | None = None
     doc: str = ""
+    extensions: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def hyperparams(self, **kwargs: Any) -> dict[str, Any]:
         """Torch's defaults updated by ``kwargs``; unknown names raise ``TypeError``."""
-        unknown = [k for k in kwargs if k not in self.defaults]
+        known = {**self.defaults, **self.extensions}
+        unknown = [k for k in kwargs if k not in known]
         if unknown:
             raise TypeError(
                 f"{self.name} got unexpected keyword argument(s) {unknown}; it takes "
-                f"{sorted(self.defaults)}. If this config inherits a base optimizer of another "
+                f"{sorted(known)}. If this config inherits a base optimizer of another "
                 "type, write `_delete_=True` in the child's `optimizer` dict so the base's keys "
                 "are dropped."
             )
-        hp = dict(self.defaults)
+        hp = dict(known)
         hp.update(kwargs)
         if "betas" in hp:
             betas = hp["betas"]
@@ -151,7 +160,7 @@ class OptimizerDef:
         for key, value in hp.items():
             if key == "betas":
                 continue
-            default = self.defaults[key]
+            default = known[key]
             if isinstance(default, bool):
                 if not isinstance(value, bool):
                     raise TypeError(f"{self.name}: `{key}` must be a bool, got {value!r}")
@@ -160,6 +169,8 @@ class OptimizerDef:
                     raise TypeError(f"{self.name}: `{key}` must be a number, got {value!r}")
         if self.validate is not None:
             self.validate(hp)
+        if self.prepare is not None:
+            hp = self.prepare(hp)
         return hp
 
     def momentum_of(self, hp: Hyper) -> float | None:
@@ -176,7 +187,7 @@ class OptimizerDef:
     def __signature__(self) -> inspect.Signature:
         params = [
             inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v)
-            for k, v in self.defaults.items()
+            for k, v in {**self.defaults, **self.extensions}.items()
         ]
         return inspect.Signature(params)
 

@@ -11,6 +11,13 @@ Lion, LAMB and LARS, which torch lacks, follow optax's numerics (``optax.lion``,
 ``optax.lars``) with torch-style argument names, on the same per-leaf machinery so per-leaf lr
 and weight decay apply to them too.
 
+Muon takes one keyword torch's lacks, ``fallback`` (default ``None``: a leaf that is not 2-D is
+an error at ``init``, as in torch). ``fallback=dict(type='AdamW', **kwargs)`` names a built-in
+definition whose algorithm and hyperparameters train every trainable leaf that is not 2-D, in
+the same fused update; the fallback's ``lr`` and ``weight_decay``, when given, are scaled by
+whatever scales Muon's (schedules, paramwise multipliers), and without them it uses the leaf's
+Muon values (docs/configs.md, "Muon's fallback").
+
 Conventions shared by every definition:
 
 * Optimizer state is kept in float32 (or wider) even for float16 / bfloat16 parameters and the
@@ -31,17 +38,24 @@ Examples:
   >>> updates, state = tx.update({'w': jnp.array([0.5, -2.0])}, tx.init(params), params)
   >>> updates['w'].round(6)  # -lr * (wd * p + g / |g|) on the first step
   Array([-0.00105,  0.00095], dtype=float32)
+  >>> tx = Muon(lr=0.02, fallback=dict(type='AdamW', lr=1e-3))
+  >>> state = tx.init({'w': jnp.ones((2, 3)), 'b': jnp.ones(3)})
+  >>> len(state.leaves['w']), len(state.leaves['b'])  # Muon's momentum; AdamW's two moments
+  (1, 2)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from jaxoptim.optimizer_base import Hyper, OptimizerDef, shared
+from jaxoptim.registry import OPTIMIZERS, Registry
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
@@ -733,12 +747,130 @@ def _muon_validate(hp: Hyper) -> None:
         raise TypeError(f"Muon: `ns_coefficients` must be 3 floats (a, b, c), got {coefficients!r}")
 
 
-def _muon_init(p, hp):
-    if p.ndim != 2:
+@dataclasses.dataclass(frozen=True, eq=False)
+class _MuonFallback:
+    """Muon's ``fallback``, resolved: what its leaves that are not 2-D run.
+
+    Attributes:
+      config: the ``dict(type=..., **kwargs)`` as given (re-resolved when ``hp`` is re-checked).
+      defn: the fallback's definition.
+      hp: its hyperparameters (its momentum or betas stay these: no schedule drives them).
+      lr_ratio: ``fallback lr / Muon lr``, applied to the leaf's live lr; ``None`` when the
+        config gives no ``lr`` (the leaf's Muon lr is used as is).
+      weight_decay: the config's ``weight_decay``; ``None``: the leaf's Muon weight decay.
+      muon_weight_decay: Muon's own weight decay (the base of a leaf's decay multiplier).
+    """
+
+    config: Mapping[str, Any]
+    defn: OptimizerDef
+    hp: Mapping[str, Any]
+    lr_ratio: float | None
+    weight_decay: float | None
+    muon_weight_decay: float
+
+
+def _fallback_defn(kind: Any) -> OptimizerDef:
+    """The definition ``fallback.type`` names: any registered per-leaf one but Muon."""
+    allowed = Registry("per-leaf optimizer")
+    for name, obj in OPTIMIZERS.module_dict.items():
+        if isinstance(obj, OptimizerDef) and obj.name != "Muon":
+            allowed.register_module(name=name, module=obj)
+    if isinstance(kind, str) and kind not in OPTIMIZERS:
+        try:
+            allowed.lookup(kind, key="fallback.type")
+        except KeyError as err:  # names the allowed types and the closest one
+            raise KeyError(f"Muon: {err.args[0]}") from None
+    obj = OPTIMIZERS.get(kind) if isinstance(kind, str) else kind
+    if isinstance(obj, OptimizerDef) and obj.name != "Muon":
+        return obj
+    choices = f"fallback takes a built-in per-leaf optimizer: {sorted(allowed.module_dict)}"
+    if isinstance(obj, OptimizerDef):
+        raise ValueError(
+            f"Muon: `fallback.type={kind!r}` cannot be used: the fallback trains the leaves Muon "
+            f"cannot orthogonalize, so it cannot be Muon; {choices}"
+        )
+    if isinstance(kind, str):
+        raise ValueError(
+            f"Muon: `fallback.type={kind!r}` is not a built-in per-leaf optimizer (a user's "
+            f"optax optimizer cannot run leaf by leaf inside Muon); {choices}"
+        )
+    raise TypeError(f"Muon: `fallback.type` must be a registry name (str), got {kind!r}; {choices}")
+
+
+def _muon_prepare(hp: dict[str, Any]) -> dict[str, Any]:
+    """Resolves and validates ``fallback`` when Muon is built (not at the first update)."""
+    value = hp["fallback"]
+    if value is None:
+        return hp
+    config = value.config if isinstance(value, _MuonFallback) else value
+    if not isinstance(config, Mapping) or "type" not in config:
+        raise TypeError(
+            "Muon: `fallback` must be None or dict(type=<optimizer>, **kwargs), e.g. "
+            f"fallback=dict(type='AdamW', betas=(0.9, 0.95)); got {config!r}"
+        )
+    kwargs = dict(config)
+    defn = _fallback_defn(kwargs.pop("type"))
+    try:
+        fallback_hp = defn.hyperparams(**kwargs)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"Muon: invalid `fallback` {dict(config)!r}: {err}") from err
+    lr_ratio = None
+    if "lr" in kwargs:
+        if hp["lr"] == 0:
+            raise ValueError(
+                f"Muon: `fallback` sets lr={kwargs['lr']!r} but Muon's `lr` is 0: the fallback's "
+                "lr is Muon's live lr times fallback lr / Muon lr, which needs a nonzero Muon lr "
+                "(or drop `lr` from `fallback` to use Muon's)"
+            )
+        lr_ratio = float(fallback_hp["lr"]) / float(hp["lr"])
+    prepared = _MuonFallback(
+        config=config,
+        defn=defn,
+        hp=fallback_hp,
+        lr_ratio=lr_ratio,
+        weight_decay=(float(fallback_hp["weight_decay"]) if "weight_decay" in kwargs else None),
+        muon_weight_decay=float(hp["weight_decay"]),
+    )
+    return {**hp, "fallback": prepared}
+
+
+def _fallback_of(p: jax.Array, hp: Hyper) -> _MuonFallback:
+    fallback = hp["fallback"]
+    if fallback is None:
         raise ValueError(
             f"Muon: only 2-D parameters can be orthogonalized, got a parameter of shape "
-            f"{tuple(p.shape)}; freeze it or train it with another optimizer (optax.partition)."
+            f"{tuple(p.shape)}; set `fallback=dict(type='AdamW', ...)` to train the other "
+            "leaves with another optimizer, or freeze it (paramwise_cfg custom_keys "
+            "frozen=True)."
         )
+    return fallback
+
+
+def _fallback_hyper(fallback: _MuonFallback, hp: Hyper) -> dict[str, Any]:
+    """The fallback's hyperparameters for a leaf whose Muon ones are ``hp``.
+
+    ``hp['lr']`` is the leaf's live lr (schedule and lr multiplier applied) and
+    ``hp['weight_decay']`` its paramwise decay: both scale the fallback's values alike.
+    """
+    leaf_hp = dict(fallback.hp)
+    lr, ratio = hp["lr"], fallback.lr_ratio
+    # shared: one scaled lr per lr group, so the fallback's per-update scalars are shared too
+    leaf_hp["lr"] = lr if ratio is None else shared("lr_ratio", lr, ratio, fn=lambda: lr * ratio)
+    if "weight_decay" in leaf_hp:
+        wd = hp["weight_decay"]
+        if fallback.weight_decay is not None:
+            if fallback.muon_weight_decay != 0:
+                wd = fallback.weight_decay * (wd / fallback.muon_weight_decay)
+            elif wd == 0:  # no multiplier to recover: an absolute nonzero override wins
+                wd = fallback.weight_decay
+        leaf_hp["weight_decay"] = wd
+    return leaf_hp
+
+
+def _muon_init(p, hp):
+    if p.ndim != 2:
+        fallback = _fallback_of(p, hp)
+        return fallback.defn.init_leaf(p, _fallback_hyper(fallback, hp))
     return (_zeros(p),)
 
 
@@ -778,6 +910,9 @@ def _newton_schulz(x: jax.Array, coefficients, steps: int, eps: float) -> jax.Ar
 
 
 def _muon_update(g, p, s, hp, step):
+    if p.ndim != 2:  # static: the leaf's shape picks its algorithm
+        fallback = _fallback_of(p, hp)
+        return fallback.defn.update_leaf(g, p, s, _fallback_hyper(fallback, hp), step)
     g, p = _wide(g), _wide(p)
     momentum = hp["momentum"]
     buf = _lerp(s[0], g, 1 - momentum)
@@ -808,7 +943,10 @@ Muon = OptimizerDef(
     update_leaf=_muon_update,
     momentum_key="momentum",
     validate=_validator("Muon", _muon_validate, lr=">=0", momentum=">=0", weight_decay=">=0"),
-    doc="torch.optim.Muon: Newton-Schulz-orthogonalized momentum for 2-D parameters (bfloat16)",
+    doc="torch.optim.Muon: Newton-Schulz-orthogonalized momentum for 2-D parameters (bfloat16); "
+    "jaxoptim's fallback=dict(type='AdamW', ...) trains the other leaves",
+    extensions=dict(fallback=None),
+    prepare=_muon_prepare,
 )
 
 # ---------------------------------------------------------------------------------------------
