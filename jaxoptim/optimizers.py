@@ -53,6 +53,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxoptim.optimizer_base import Hyper, OptimizerDef, shared
 from jaxoptim.registry import OPTIMIZERS, Registry
@@ -759,6 +760,8 @@ class _MuonFallback:
         config gives no ``lr`` (the leaf's Muon lr is used as is).
       weight_decay: the config's ``weight_decay``; ``None``: the leaf's Muon weight decay.
       muon_weight_decay: Muon's own weight decay (the base of a leaf's decay multiplier).
+      muon_hp: Muon's own hyperparameters, to tell a per-group value (an mmengine custom key's
+        ``eps``, ``momentum``, ...) that would not reach a fallback leaf.
     """
 
     config: Mapping[str, Any]
@@ -767,6 +770,7 @@ class _MuonFallback:
     lr_ratio: float | None
     weight_decay: float | None
     muon_weight_decay: float
+    muon_hp: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _fallback_defn(kind: Any) -> OptimizerDef:
@@ -810,6 +814,13 @@ def _muon_prepare(hp: dict[str, Any]) -> dict[str, Any]:
         )
     kwargs = dict(config)
     defn = _fallback_defn(kwargs.pop("type"))
+    known = {**defn.defaults, **defn.extensions}
+    unknown = [k for k in kwargs if k not in known]
+    if unknown:
+        raise TypeError(
+            f"Muon: `fallback` {defn.name} got unexpected keyword argument(s) {unknown}; "
+            f"{defn.name} takes {sorted(known)}"
+        )
     try:
         fallback_hp = defn.hyperparams(**kwargs)
     except (TypeError, ValueError) as err:
@@ -830,6 +841,7 @@ def _muon_prepare(hp: dict[str, Any]) -> dict[str, Any]:
         lr_ratio=lr_ratio,
         weight_decay=(float(fallback_hp["weight_decay"]) if "weight_decay" in kwargs else None),
         muon_weight_decay=float(hp["weight_decay"]),
+        muon_hp={k: v for k, v in hp.items() if k != "fallback"},
     )
     return {**hp, "fallback": prepared}
 
@@ -870,6 +882,20 @@ def _fallback_hyper(fallback: _MuonFallback, hp: Hyper) -> dict[str, Any]:
 def _muon_init(p, hp):
     if p.ndim != 2:
         fallback = _fallback_of(p, hp)
+        # Per-group values reach a fallback leaf through lr and weight_decay only; any other
+        # (an mmengine custom key's eps or momentum) would be silently dropped: refuse it.
+        dropped = sorted(
+            k
+            for k, v in hp.items()
+            if k not in ("lr", "weight_decay", "fallback") and v != fallback.muon_hp.get(k, v)
+        )
+        if dropped:
+            raise ValueError(
+                f"Muon: a per-group {dropped} is set on a leaf of shape {tuple(p.shape)}, which "
+                f"the fallback {fallback.defn.name} trains; only lr and weight_decay reach "
+                "fallback leaves: set the fallback's own values in `fallback=dict(...)` or "
+                "narrow the custom key to 2-D leaves"
+            )
         return fallback.defn.init_leaf(p, _fallback_hyper(fallback, hp))
     return (_zeros(p),)
 
@@ -901,7 +927,8 @@ def _newton_schulz(x: jax.Array, coefficients, steps: int, eps: float) -> jax.Ar
     tall = x.shape[0] > x.shape[1]
     x = _bf16(x.T if tall else x)
     norm = _bf16(jnp.sqrt(jnp.sum(x * x)))
-    x = _bf16(x / jnp.maximum(norm, _bf16(jnp.float32(eps))))
+    eps_bf16 = float(np.float32(eps).astype(jnp.bfloat16))  # torch's eps, a bfloat16 scalar
+    x = _bf16(x / jnp.maximum(norm, jnp.float32(eps_bf16)))
     for _ in range(steps):
         gram = _bf16(_mm(x, x.T))
         gram_update = _bf16(b * gram + c * _mm(gram, gram))
@@ -915,7 +942,7 @@ def _muon_update(g, p, s, hp, step):
         return fallback.defn.update_leaf(g, p, s, _fallback_hyper(fallback, hp), step)
     g, p = _wide(g), _wide(p)
     momentum = hp["momentum"]
-    buf = _lerp(s[0], g, 1 - momentum)
+    buf = _lerp(s[0], g, _one_minus(momentum))
     update = _lerp(g, buf, momentum) if hp["nesterov"] else buf
     ortho = _newton_schulz(update, hp["ns_coefficients"], hp["ns_steps"], hp["eps"])
     rows, cols = p.shape
@@ -923,7 +950,9 @@ def _muon_update(g, p, s, hp, step):
         ratio = 0.2 * math.sqrt(max(rows, cols))
     else:
         ratio = math.sqrt(max(1.0, rows / cols))
-    delta = -hp["lr"] * hp["weight_decay"] * p - hp["lr"] * ratio * ortho
+    lr = hp["lr"]
+    scaled_lr = shared("mul", lr, ratio, fn=lambda: lr * ratio)
+    delta = _decoupled_decay(p, hp) - scaled_lr * ortho
     return delta, (buf,)
 
 

@@ -249,7 +249,11 @@ def test_without_fallback_a_non_matrix_leaf_names_its_shape_and_fallback():
         (dict(type="Muon"), ValueError, r"fallback\.type='Muon'.*cannot be Muon.*'AdamW'"),
         (dict(type="AdamW", betas=(1.5, 0.9)), ValueError, r"`fallback`.*`betas\[0\]`"),
         (dict(type="AdamW", lr=-1.0), ValueError, r"`fallback`.*`lr`"),
-        (dict(type="AdamW", momentum=0.9), TypeError, r"`fallback`.*'momentum'"),
+        (
+            dict(type="AdamW", momentum=0.9),
+            TypeError,
+            r"`fallback` AdamW got unexpected.*'momentum'",
+        ),
         (dict(type="SGD", nesterov=True), ValueError, r"`fallback`.*`nesterov`"),
         (dict(betas=(0.9, 0.95)), TypeError, r"`fallback` must be None or dict\(type="),
         ("AdamW", TypeError, r"`fallback` must be None or dict\(type="),
@@ -274,6 +278,27 @@ def test_fallback_lr_with_muon_lr_zero_is_an_error():
     with pytest.raises(ValueError, match=r"`fallback` sets lr=0\.001.*Muon's `lr` is 0"):
         make_optimizer(dict(type="Muon", lr=0.0, fallback=dict(type="AdamW", lr=1e-3)))
     make_optimizer(dict(type="Muon", lr=0.0, fallback=dict(type="AdamW")))  # shares lr 0
+
+
+def test_unknown_fallback_keyword_does_not_suggest_delete():
+    with pytest.raises(TypeError) as info:
+        make_optimizer(_muon(fallback=dict(type="AdamW", nesterov=True)))
+    assert "_delete_" not in str(info.value) and "AdamW takes" in str(info.value)
+
+
+@pytest.mark.parametrize("key, value", [("eps", 1e-3), ("momentum", 0.5), ("nesterov", False)])
+def test_a_per_group_value_that_cannot_reach_a_fallback_leaf_is_refused(key, value):
+    # mmengine custom keys set any hyperparameter per group; on a fallback leaf only lr and
+    # weight_decay have a meaning (Muon's eps or momentum are not AdamW's).
+    cfg = _muon(
+        fallback=dict(type="AdamW"),
+        paramwise_cfg=dict(dialect="mmengine", custom_keys={"ln": {key: value}}),
+    )
+    with pytest.raises(ValueError, match=rf"per-group \['{key}'\].*AdamW.*lr and weight_decay"):
+        make_optimizer(cfg).init(_params())
+    # on 2-D leaves the same custom key is Muon's own, and fine
+    cfg["paramwise_cfg"]["custom_keys"] = {"fc.kernel": {key: value}}
+    make_optimizer(cfg).init(_params())
 
 
 def test_fallback_is_not_a_per_group_setting():
