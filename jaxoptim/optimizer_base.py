@@ -127,6 +127,10 @@ class OptimizerDef:
         values the per-leaf functions read (Muon's ``fallback`` dict into its definition). It
         must accept its own output: per-group hyperparameters are re-checked from a prepared
         ``hp``.
+      explain_leaf: ``(shape, leaf_hp) -> dict | None`` for :func:`jaxoptim.explain`: when a
+        leaf does not train with the group's ``lr`` / ``weight_decay`` as they stand (Muon's
+        fallback leaves), the values it does train with and a ``rule`` suffix saying why.
+        ``leaf_hp`` is the prepared ``hp`` with the leaf's group ``lr`` and ``weight_decay``.
     """
 
     name: str
@@ -138,6 +142,7 @@ class OptimizerDef:
     doc: str = ""
     extensions: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    explain_leaf: Callable[[tuple[int, ...], Hyper], Mapping[str, Any] | None] | None = None
 
     def hyperparams(self, **kwargs: Any) -> dict[str, Any]:
         """Torch's defaults updated by ``kwargs``; unknown names raise ``TypeError``."""

@@ -879,6 +879,20 @@ def _fallback_hyper(fallback: _MuonFallback, hp: Hyper) -> dict[str, Any]:
     return leaf_hp
 
 
+def _muon_explain_leaf(shape: tuple[int, ...], hp: Hyper) -> dict[str, Any] | None:
+    if len(shape) == 2:
+        return None
+    fallback = hp["fallback"]
+    if fallback is None:
+        return dict(rule="not 2-D: Muon cannot train it (set `fallback` or freeze it)")
+    leaf_hp = _fallback_hyper(fallback, hp)
+    return dict(
+        lr=float(leaf_hp["lr"]),
+        weight_decay=leaf_hp.get("weight_decay"),
+        rule=f"fallback {fallback.defn.name}",
+    )
+
+
 def _muon_init(p, hp):
     if p.ndim != 2:
         fallback = _fallback_of(p, hp)
@@ -976,6 +990,7 @@ Muon = OptimizerDef(
     "jaxoptim's fallback=dict(type='AdamW', ...) trains the other leaves",
     extensions=dict(fallback=None),
     prepare=_muon_prepare,
+    explain_leaf=_muon_explain_leaf,
 )
 
 # ---------------------------------------------------------------------------------------------

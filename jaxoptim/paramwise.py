@@ -671,4 +671,31 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
         constructor_name, key="constructor"
     )
     constructor = constructor_cls(optimizer, paramwise_cfg)
-    return constructor(params, param_kinds=param_kinds)
+    table = constructor(params, param_kinds=param_kinds)
+    return _explain_leaves(table, optimizer)
+
+
+def _explain_leaves(table: ParamTable, optimizer: Mapping[str, Any]) -> ParamTable:
+    """Rows adjusted by the optimizer's own ``explain_leaf`` (e.g. Muon's fallback leaves)."""
+    kind = optimizer.get("type")
+    defn = OPTIMIZERS.get(kind) if isinstance(kind, str) and kind in OPTIMIZERS else kind
+    if not isinstance(defn, OptimizerDef) or defn.explain_leaf is None:
+        return table
+    hp = defn.hyperparams(**{k: v for k, v in optimizer.items() if k != "type"})
+    rows = []
+    for row in table:
+        note = None
+        if not row.frozen:
+            leaf_hp = {**hp, **row.extras, "lr": row.lr}
+            if row.weight_decay is not None:
+                leaf_hp["weight_decay"] = row.weight_decay
+            note = defn.explain_leaf(tuple(row.shape), leaf_hp)
+        if note:
+            row = dataclasses.replace(
+                row,
+                lr=note.get("lr", row.lr),
+                weight_decay=note.get("weight_decay", row.weight_decay),
+                rule=f"{row.rule} -> {note['rule']}" if "rule" in note else row.rule,
+            )
+        rows.append(row)
+    return table.with_rows(rows)

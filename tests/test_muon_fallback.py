@@ -13,7 +13,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxoptim import OPTIMIZERS, Config, make_optimizer
+from jaxoptim import OPTIMIZERS, Config, explain, make_optimizer
 from jaxoptim import optimizers as O
 
 # Tree order: conv.bias, conv.kernel, fc.kernel, head.bias, head.kernel, ln.bias, ln.scale.
@@ -208,6 +208,32 @@ def test_paramwise_multipliers_scale_the_fallbacks_lr_and_weight_decay(fallback,
     assert got.keys() == expected.keys()
     for name, (lr, wd) in expected.items():
         np.testing.assert_allclose(got[name], (lr, wd), rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "fallback",
+    [dict(type="SGD"), dict(type="SGD", lr=3e-3, weight_decay=0.01), dict(type="SGD", lr=3e-3)],
+    ids=["shared", "own-lr-and-wd", "own-lr"],
+)
+def test_explain_shows_what_fallback_leaves_train_with(fallback):
+    cfg = _muon(fallback=fallback, paramwise_cfg=PARAMWISE)
+    trained = _lr_and_wd(cfg)
+    table = explain(cfg, _params())
+    for row in table:
+        if row.name in MATRICES:
+            assert "fallback" not in row.rule
+            continue
+        np.testing.assert_allclose(
+            (row.lr, row.weight_decay), trained[row.name], rtol=1e-5, atol=1e-9, err_msg=row.name
+        )
+        assert row.rule.endswith("-> fallback SGD"), row.rule
+    assert "fallback SGD" in str(table)
+
+
+def test_explain_flags_leaves_muon_cannot_train_without_a_fallback():
+    table = explain(_muon(), _params())
+    assert "not 2-D: Muon cannot train it" in table.group("ln.scale").rule
+    assert table.group("fc.kernel").rule == "default"
 
 
 def test_with_muon_weight_decay_zero_the_fallback_keeps_its_own_unless_absolute():
