@@ -357,6 +357,12 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
     }
     total: dict[str, list[float]] = {n: [] for n in makers}
     lower: dict[str, list[float]] = {n: [] for n in makers}
+    eqns = {}  # the traced update's size: deterministic, what compile time grows with
+    for name, make in makers.items():
+        tx = make()
+        state = jax.eval_shape(tx.init, abstract)
+        outer = jax.make_jaxpr(jax_update_fn(tx))(abstract, state, grads).jaxpr
+        eqns[name] = len(outer.eqns[0].params["jaxpr"].jaxpr.eqns)  # inside the one jit
     for r in range(reps):
         names = list(makers)
         names = names[r % len(names) :] + names[: r % len(names)]
@@ -381,6 +387,7 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
     return dict(
         seconds={n: statistics.median(ts) for n, ts in total.items()},
         lower_seconds={n: statistics.median(ts) for n, ts in lower.items()},
+        jaxpr_equations=eqns,
         ratios=ratios,
     )
 
@@ -494,6 +501,7 @@ def run(
         out["compile"]["ratios"],
     )
     print("  of which lower (trace + MLIR):", _fmt(out["compile"]["lower_seconds"]))
+    print("  jaxpr equations of one update:", _fmt(out["compile"]["jaxpr_equations"]))
     out["recompiles"] = bench_recompiles(params, grads, lr_steps)
     print("\n== compilations over updates with a changing lr (cosine + linear warmup)")
     print("  ", _fmt(out["recompiles"]))
