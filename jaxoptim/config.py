@@ -311,6 +311,7 @@ def import_custom_modules(custom_imports: Any, search_dirs: Iterable[str] = ()) 
     modules = []
     with _front_of_sys_path(list(search_dirs)):
         for name in imports:
+            _refuse_shadowed_module(name, search_dirs)
             try:
                 modules.append(importlib.import_module(name))
             except ImportError:
@@ -321,6 +322,29 @@ def import_custom_modules(custom_imports: Any, search_dirs: Iterable[str] = ()) 
                 )
                 modules.append(None)
     return modules
+
+
+def _refuse_shadowed_module(name: str, search_dirs: Iterable[str]) -> None:
+    """Raises when ``name`` is already imported from elsewhere than the config's own file.
+
+    Modules next to config files import under their plain names: two config directories with
+    a ``my_optimizer.py`` each would otherwise silently share the first one imported.
+    """
+    module = sys.modules.get(name)
+    loaded = getattr(module, "__file__", None)
+    if module is None or loaded is None:
+        return
+    for directory in search_dirs:
+        path = os.path.join(directory, *name.split("."))
+        for candidate in (path + ".py", os.path.join(path, "__init__.py")):
+            if os.path.isfile(candidate) and os.path.realpath(candidate) != os.path.realpath(
+                loaded
+            ):
+                raise ImportError(
+                    f"custom_imports: {name!r} is already imported from {loaded}, so this "
+                    f"config's {candidate} would be silently ignored; give one of the two "
+                    "modules another name"
+                )
 
 
 @contextlib.contextmanager

@@ -257,6 +257,23 @@ def test_custom_imports_registers_a_module_next_to_the_config(clean_custom_optim
     assert float(state.hyperparams["lr"][0]) == 0.5
 
 
+def test_a_module_name_shadowed_by_another_config_dir_is_an_error(tmp_path):
+    name = "jaxoptim_test_shadowed_module"
+    for sub in ("one", "two"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / f"{name}.py").write_text(f"WHERE = {sub!r}\n")
+        (tmp_path / sub / "cfg.py").write_text(f"custom_imports = dict(imports=[{name!r}])\n")
+    try:
+        Config.fromfile(str(tmp_path / "one" / "cfg.py"))
+        assert sys.modules[name].WHERE == "one"
+        # mmcv would hand the second config the first directory's module without a word
+        with pytest.raises(ImportError, match=rf"{name}.*already imported from .*one.*two"):
+            Config.fromfile(str(tmp_path / "two" / "cfg.py"))
+        Config.fromfile(str(tmp_path / "one" / "cfg.py"))  # the same file again is fine
+    finally:
+        sys.modules.pop(name, None)
+
+
 def test_custom_imports_failures(tmp_path):
     missing = _write(
         tmp_path, "m.py", "custom_imports = dict(imports='jaxoptim_no_such_module_xyz')\n"
