@@ -144,17 +144,24 @@ class OptimizerDef:
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     explain_leaf: Callable[[tuple[int, ...], Hyper], Mapping[str, Any] | None] | None = None
 
-    def hyperparams(self, **kwargs: Any) -> dict[str, Any]:
-        """Torch's defaults updated by ``kwargs``; unknown names raise ``TypeError``."""
+    def check_keywords(self, kwargs: Mapping[str, Any], hint: str = "") -> None:
+        """Raises ``TypeError`` naming the keywords of ``kwargs`` this optimizer does not take."""
         known = {**self.defaults, **self.extensions}
         unknown = [k for k in kwargs if k not in known]
         if unknown:
             raise TypeError(
                 f"{self.name} got unexpected keyword argument(s) {unknown}; it takes "
-                f"{sorted(known)}. If this config inherits a base optimizer of another "
-                "type, write `_delete_=True` in the child's `optimizer` dict so the base's keys "
-                "are dropped."
+                f"{sorted(known)}{hint}"
             )
+
+    def hyperparams(self, **kwargs: Any) -> dict[str, Any]:
+        """Torch's defaults updated by ``kwargs``; unknown names raise ``TypeError``."""
+        self.check_keywords(
+            kwargs,
+            hint=". If this config inherits a base optimizer of another type, write "
+            "`_delete_=True` in the child's `optimizer` dict so the base's keys are dropped.",
+        )
+        known = {**self.defaults, **self.extensions}
         hp = dict(known)
         hp.update(kwargs)
         if "betas" in hp:

@@ -814,13 +814,10 @@ def _muon_prepare(hp: dict[str, Any]) -> dict[str, Any]:
         )
     kwargs = dict(config)
     defn = _fallback_defn(kwargs.pop("type"))
-    known = {**defn.defaults, **defn.extensions}
-    unknown = [k for k in kwargs if k not in known]
-    if unknown:
-        raise TypeError(
-            f"Muon: `fallback` {defn.name} got unexpected keyword argument(s) {unknown}; "
-            f"{defn.name} takes {sorted(known)}"
-        )
+    try:
+        defn.check_keywords(kwargs)  # without hyperparams()'s `_delete_` hint: not about bases
+    except TypeError as err:
+        raise TypeError(f"Muon: `fallback` {err}") from None
     try:
         fallback_hp = defn.hyperparams(**kwargs)
     except (TypeError, ValueError) as err:

@@ -309,7 +309,7 @@ def test_fallback_lr_with_muon_lr_zero_is_an_error():
 def test_unknown_fallback_keyword_does_not_suggest_delete():
     with pytest.raises(TypeError) as info:
         make_optimizer(_muon(fallback=dict(type="AdamW", nesterov=True)))
-    assert "_delete_" not in str(info.value) and "AdamW takes" in str(info.value)
+    assert "_delete_" not in str(info.value) and "it takes" in str(info.value)
 
 
 @pytest.mark.parametrize("key, value", [("eps", 1e-3), ("momentum", 0.5), ("nesterov", False)])
