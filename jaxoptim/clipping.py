@@ -8,6 +8,11 @@ state (optax's own ``clip_by_global_norm`` discards it and has no ``1e-6`` in it
 * per-leaf p-norms, then the p-norm of those (``inf``: the largest absolute value);
 * ``coef = max_norm / (total + 1e-6)`` (torch: ``reciprocal(total + 1e-6) * max_norm``), clamped
   at 1 and multiplied into every trainable gradient, even when it is 1.
+
+:func:`clip_by_value` is ``torch.nn.utils.clip_grad_value_`` (mmengine's
+``clip_grad=dict(type='value', clip_value=...)``): every trainable gradient clamped to
+``[-clip_value, clip_value]``; it keeps no norm (the train step's ``grad_norm`` is then the norm
+of the unclipped gradients).
 """
 
 from __future__ import annotations
@@ -151,6 +156,55 @@ def clip_by_global_norm(
             for g, keep in zip(leaves, flags, strict=True)
         ]
         return jax.tree_util.tree_unflatten(treedef, clipped), ClipState(grad_norm=total)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def _check_clip_value(clip_value: Any) -> float:
+    if isinstance(clip_value, bool) or not isinstance(clip_value, numbers.Real):
+        raise TypeError(f"clip_grad: `clip_value` must be a number >= 0, got {clip_value!r}")
+    if not (math.isfinite(clip_value) and clip_value >= 0):
+        raise ValueError(f"clip_grad: `clip_value` must be a number >= 0, got {clip_value!r}")
+    return float(clip_value)
+
+
+def clip_by_value(
+    clip_value: float,
+    *,
+    trainable: Callable[[Any], Any] | Any | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    """Clamps every trainable gradient to ``[-clip_value, clip_value]``, as ``clip_grad_value_``.
+
+    Args:
+      clip_value: the bound, a finite number ``>= 0``.
+      trainable: as for :func:`clip_by_global_norm`; ``False`` leaves are left as they are.
+
+    Returns:
+      The transformation (state ``optax.EmptyState``). NaN stays NaN, ``inf`` becomes the bound,
+      as ``torch.clamp``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> tx = clip_by_value(0.5)
+      >>> grads, _ = tx.update({'w': jnp.array([-2.0, 0.25, 3.0])}, tx.init(None))
+      >>> grads['w'].tolist()
+      [-0.5, 0.25, 0.5]
+    """
+    bound = _check_clip_value(clip_value)
+
+    def init_fn(params):
+        del params
+        return optax.EmptyState()
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        leaves, treedef = jax.tree_util.tree_flatten(updates)
+        flags = _trainable_flags(trainable, params if params is not None else updates, treedef)
+        clipped = [
+            jnp.clip(g, jnp.asarray(-bound, g.dtype), jnp.asarray(bound, g.dtype)) if keep else g
+            for g, keep in zip(leaves, flags, strict=True)
+        ]
+        return jax.tree_util.tree_unflatten(treedef, clipped), state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

@@ -1,0 +1,747 @@
+"""mmengine's ``param_scheduler`` list as one jittable function of the 0-based iteration.
+
+mmengine chains schedulers recursively: each one, inside its ``[begin, end)`` window, rewrites
+the current group value (``v -> v * r`` for Step, MultiStep, Constant, Exponential and Linear;
+``v -> (v - eta) * r + eta`` for CosineAnnealing, Poly and CosineRestart), in list order, and
+leaves it alone outside. This module computes the same values in closed form:
+
+* *multiplicative* schedulers (the five above, and CosineAnnealing / Poly whose ``eta`` is 0 for
+  every group) commute, so the value is the base times the product of each scheduler's
+  cumulative factor (held once its window has ended); any number of them may overlap.
+* *anchored* schedulers (CosineAnnealing / Poly with ``eta != 0``, CosineAnnealing stepping past
+  ``T_max`` where mmengine restarts it from the base value, and CosineRestart, which restarts
+  from ``weight * base``) are exact while nothing else changes the value between their first
+  and last change: inside that interval the value is ``eta + (v_in - eta) * R(k)`` with ``v_in``
+  the (static) value before it; after it, the value it ended at times the later factors. A
+  scheduler that changes the value inside an anchored one's interval raises ``ValueError``
+  naming both and the iterations.
+* ``OneCycleLR`` replaces the base lr (``eta_max / div_factor``) and must be the only lr
+  scheduler.
+
+The static values (``v_in``, the end values) are computed in float64; the traced arithmetic is
+float32 with the helpers of :mod:`jaxoptim.schedules` (powers from float64 tables, cosines from
+half-angle sines), so values agree with mmengine's float64 ones to a few float32 ulps.
+
+Timing is mmengine's ``ParamSchedulerHook``: an iteration-based scheduler is at step ``t = i``
+for iteration ``i``, an epoch-based one at ``t = i // iters_per_epoch``; ``convert_to_iter_based``
+multiplies ``begin``, ``end``, ``step_size``, ``milestones``, ``T_max``, ``periods`` and
+``total_steps`` by the epoch length; ``end`` defaults to the train loop's ``max_epochs`` /
+``max_iters``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxoptim.schedules import (
+    _anneal_cos,
+    _anneal_linear,
+    _digit_power,
+    _f32,
+    _float,
+    _pow,
+    _static_anneal,
+)
+
+INF = 10**9  # mmengine's default `end`
+_INT32_MAX = 2**31 - 1
+
+_REQUIRED = object()
+_COMMON = {
+    "begin": 0,
+    "end": None,
+    "by_epoch": True,
+    "convert_to_iter_based": False,
+    "last_step": -1,
+    "verbose": False,
+}
+_KEYS = {
+    "Step": {"step_size": _REQUIRED, "gamma": 0.1},
+    "MultiStep": {"milestones": _REQUIRED, "gamma": 0.1},
+    "Constant": {"factor": 1.0 / 3},
+    "Exponential": {"gamma": _REQUIRED},
+    "Linear": {"start_factor": 1.0 / 3, "end_factor": 1.0},
+    "CosineAnnealing": {"T_max": None, "eta_min": None, "eta_min_ratio": None},
+    "Poly": {"eta_min": 0.0, "power": 1.0},
+    "OneCycle": {
+        "eta_max": 0.0,
+        "total_steps": None,
+        "pct_start": 0.3,
+        "anneal_strategy": "cos",
+        "div_factor": 25.0,
+        "final_div_factor": 1e4,
+        "three_phase": False,
+    },
+    "CosineRestart": {
+        "periods": _REQUIRED,
+        "restart_weights": (1,),
+        "eta_min": None,
+        "eta_min_ratio": None,
+    },
+}
+# scheduler type -> (kind, param): the LR / Momentum names, then the generic ones.
+TYPES: dict[str, tuple[str, str | None]] = {}
+for _kind in _KEYS:
+    TYPES[f"{_kind}LR"] = (_kind, "lr")
+    if _kind != "OneCycle":  # mmengine has no OneCycleMomentum
+        TYPES[f"{_kind}Momentum"] = (_kind, "momentum")
+    TYPES[f"{_kind}ParamScheduler"] = (_kind, None)
+_PLATEAU = ("ReduceOnPlateauLR", "ReduceOnPlateauMomentum", "ReduceOnPlateauParamScheduler")
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """The train loop's lengths, as far as they are known.
+
+    Attributes:
+      iters_per_epoch: the epoch length (``len(train_dataloader)``), or ``None``.
+      max_iters: total training iterations, or ``None``.
+      max_epochs: the default ``end`` of epoch-based schedulers, or ``None``.
+      loop_iters: the default ``end`` of iteration-based schedulers (the loop's ``max_iters``),
+        or ``None``.
+      epoch_loop: ``False`` under an ``IterBasedTrainLoop`` (epoch-based schedulers never step
+        there), else ``True``.
+    """
+
+    iters_per_epoch: int | None = None
+    max_iters: int | None = None
+    max_epochs: int | None = None
+    epoch_loop: bool = True
+    loop_iters: int | None = None
+    loop_known: bool = False
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+@dataclasses.dataclass
+class _Scheduler:
+    """One validated scheduler, in iteration-based or epoch-based steps (``unit`` iterations)."""
+
+    where: str  # "param_scheduler[1] (CosineAnnealingLR)"
+    kind: str
+    unit: int
+    begin: int
+    end: int
+    opts: dict
+
+    @property
+    def last_k(self) -> int:
+        return self.end - 1 - self.begin
+
+    def k_static(self, i: int) -> int:
+        """``last_step`` after the steps that set iteration ``i`` (-1: not started)."""
+        t = i // self.unit
+        return -1 if t < self.begin else min(t, self.end - 1) - self.begin
+
+    def k_traced(self, i):
+        return jnp.clip(i // self.unit - self.begin, -1, self.last_k)
+
+    def iteration(self, k: int) -> int:
+        """The first iteration trained with step ``k``'s value."""
+        return (self.begin + k) * self.unit
+
+    def k_range(self, lo: int, hi: int) -> tuple[int, int]:
+        """The steps ``k`` whose values take effect at iterations ``lo..hi`` (inclusive)."""
+        t_lo, t_hi = -(-lo // self.unit), hi // self.unit
+        return max(t_lo - self.begin, 0), min(t_hi - self.begin, self.last_k)
+
+    # -- which steps change the value ------------------------------------------------------
+
+    def changes(self, lo: int, hi: int) -> bool:
+        """Whether a step ``k`` in ``lo..hi`` changes the value."""
+        o, k = self.opts, self.kind
+        if lo > hi:
+            return False
+        if k == "Step":
+            first = -(-max(lo, 1) // o["step_size"]) * o["step_size"]
+            return o["gamma"] != 1 and first <= hi
+        if k == "MultiStep":
+            return o["gamma"] != 1 and any(lo <= m <= hi for m in o["milestones"])
+        if k == "Constant":
+            t = self.last_k
+            return o["factor"] != 1 and (lo <= 0 <= hi or (t > 0 and lo <= t <= hi))
+        if k == "Exponential":
+            return o["gamma"] != 1 and hi >= max(lo, 1)
+        if k == "Linear":
+            s, e = o["start_factor"], o["end_factor"]
+            return (s != 1 and lo <= 0 <= hi) or (e != s and hi >= max(lo, 1))
+        if k == "CosineRestart":
+            return lo <= min(hi, sum(o["periods"]) - 1)
+        return hi >= max(lo, 1)  # CosineAnnealing, Poly
+
+    def changes_at_iterations(self, lo: int, hi: int) -> bool:
+        klo, khi = self.k_range(lo, hi)
+        return self.changes(klo, khi)
+
+    def change_span(self) -> tuple[int, int] | None:
+        """The first and last step that change the value, or ``None``."""
+        first = 0 if self.kind == "CosineRestart" or self.changes(0, 0) else 1
+        last = self.last_k
+        if self.kind == "CosineRestart":
+            last = min(last, sum(self.opts["periods"]) - 1)
+        if first > last or not self.changes(first, last):
+            return None
+        return first, last
+
+    # -- eta ------------------------------------------------------------------------------
+
+    def eta(self, base: np.ndarray) -> np.ndarray:
+        ratio = self.opts.get("eta_min_ratio")
+        if ratio is not None:
+            return base * float(ratio)
+        return np.full_like(base, float(self.opts.get("eta_min") or 0.0))
+
+    def periodic(self) -> bool:
+        return self.kind == "CosineAnnealing" and self.last_k > self.opts["T_max"]
+
+    def anchored(self, base: np.ndarray) -> bool:
+        if self.kind == "CosineRestart" or self.periodic():
+            return True
+        if self.kind in ("CosineAnnealing", "Poly"):
+            return bool(np.any(self.eta(base) != 0))
+        return False
+
+    # -- multiplicative factors -----------------------------------------------------------
+
+    def factor_static(self, k: int) -> float:
+        """The cumulative factor after step ``k`` (1 before the first step), in float64."""
+        if k < 0:
+            return 1.0
+        o = self.opts
+        if self.kind == "Step":
+            return o["gamma"] ** (k // o["step_size"])
+        if self.kind == "MultiStep":
+            return o["gamma"] ** sum(c for m, c in o["milestones"].items() if m <= k)
+        if self.kind == "Constant":
+            return o["factor"] if (k < self.last_k or self.last_k == 0) else 1.0
+        if self.kind == "Exponential":
+            return o["gamma"] ** k
+        if self.kind == "Linear":
+            s, e, t = o["start_factor"], o["end_factor"], self.last_k
+            return s if t == 0 else s + (e - s) * k / t
+        if self.kind == "CosineAnnealing":
+            return (1 + math.cos(math.pi * k / o["T_max"])) / 2
+        t = self.last_k  # Poly
+        return 1.0 if t == 0 else (1 - k / t) ** o["power"]
+
+    def _exponent(self, k):
+        """``n`` with factor ``gamma ** n`` (Step, MultiStep, Exponential), traced."""
+        o = self.opts
+        if self.kind == "Exponential":
+            return k
+        if self.kind == "Step":
+            return k // o["step_size"]
+        count = 0
+        for m, c in o["milestones"].items():
+            count = count + jnp.where(k >= m, c, 0)
+        return jnp.asarray(count, jnp.int32)
+
+    def _max_exponent(self) -> int:
+        o, t = self.opts, self.last_k
+        if self.kind == "Exponential":
+            return t
+        if self.kind == "Step":
+            return t // o["step_size"]
+        return sum(o["milestones"].values())
+
+    def factor_traced(self, i, since: int | None = None):
+        """The cumulative factor at iteration ``i``, divided by its value at ``since``."""
+        k = self.k_traced(i)
+        o = self.opts
+        if self.kind in ("Step", "MultiStep", "Exponential"):
+            n = self._exponent(jnp.maximum(k, 0))
+            if since is not None:
+                n0 = self._exponent_static(self.k_static(since))
+                n = jnp.maximum(n - n0, 0)
+            value = _digit_power(o["gamma"], n, self._max_exponent())
+            return jnp.where(k < 0, jnp.float32(1), value)
+        kk = jnp.maximum(k, 0)
+        if self.kind == "Constant":
+            active = (kk < self.last_k) | (self.last_k == 0)
+            value = jnp.where(active, jnp.float32(o["factor"]), jnp.float32(1))
+        elif self.kind == "Linear":
+            s, e, t = o["start_factor"], o["end_factor"], self.last_k
+            if t == 0:
+                value = jnp.float32(s)
+            else:
+                value = _static_anneal(_anneal_linear, s, e, _float(kk), jnp.float32(t))
+        elif self.kind == "CosineAnnealing":
+            value = _anneal_cos(jnp.float32(1), jnp.float32(0), _float(kk), o["T_max"])
+        else:  # Poly
+            t = self.last_k
+            value = jnp.float32(1) if t == 0 else _pow(_float(t - kk) / jnp.float32(t), o["power"])
+        value = jnp.where(k < 0, jnp.float32(1), value)
+        if since is not None:
+            value = value / jnp.float32(self.factor_static(self.k_static(since)))
+        return value
+
+    def _exponent_static(self, k: int) -> int:
+        if k < 0:
+            return 0
+        o = self.opts
+        if self.kind == "Exponential":
+            return k
+        if self.kind == "Step":
+            return k // o["step_size"]
+        return sum(c for m, c in o["milestones"].items() if m <= k)
+
+    # -- anchored values ------------------------------------------------------------------
+
+    def anchored_static(self, k: int, v_in: np.ndarray, base: np.ndarray) -> np.ndarray:
+        eta, o = self.eta(base), self.opts
+        if self.kind == "CosineRestart":
+            idx, step, period = self._period(k)
+            return (
+                eta
+                + (o["restart_weights"][idx] * base - eta)
+                * (1 + math.cos(math.pi * step / period))
+                / 2
+            )
+        if self.kind == "CosineAnnealing":
+            t = o["T_max"]
+            start = v_in if k <= t else base
+            return eta + (start - eta) * (1 + math.cos(math.pi * k / t)) / 2
+        return eta + (v_in - eta) * self.factor_static(k)  # Poly
+
+    def _period(self, k: int) -> tuple[int, int, int]:
+        periods = self.opts["periods"]
+        k = min(k, sum(periods) - 1)
+        restart = 0
+        for idx, period in enumerate(periods):
+            if k < restart + period:
+                return idx, k - restart, period
+            restart += period
+        raise AssertionError("unreachable")
+
+    def anchored_traced(self, i, v_in: np.ndarray, base: np.ndarray):
+        k = jnp.maximum(self.k_traced(i), 0)
+        eta, o = self.eta(base), self.opts
+        if self.kind == "CosineRestart":
+            periods = np.asarray(o["periods"], np.int64)
+            cumulative = np.cumsum(periods)
+            restarts = jnp.asarray(np.concatenate([[0], cumulative[:-1]]).astype(np.int32))
+            weights = np.asarray(o["restart_weights"], np.float64)
+            starts = weights.reshape((-1,) + (1,) * base.ndim) * base
+            start_t, diff_t = jnp.asarray(_f32(starts)), jnp.asarray(_f32(eta - starts))
+            lengths = jnp.asarray(_f32(periods))
+            k = jnp.minimum(k, int(cumulative[-1]) - 1)
+            idx = jnp.sum(k >= jnp.asarray(cumulative.astype(np.int32)))
+            num = _float(k - restarts[idx])
+            return _anneal_cos(start_t[idx], _f32(eta), num, lengths[idx], diff=diff_t[idx])
+        if self.kind == "CosineAnnealing":
+            t = o["T_max"]
+            den = jnp.float32(t)
+            first = _static_anneal(_anneal_cos, v_in, eta, _float(k), den)
+            if not self.periodic():
+                return first
+            later = _static_anneal(_anneal_cos, base, eta, _float(k % (2 * t)), den)
+            return jnp.where(k <= t, first, later)
+        r = self.factor_traced(i)  # Poly
+        return jnp.asarray(_f32(eta)) + jnp.asarray(_f32(v_in - eta)) * r
+
+
+# ----------------------------------------------------------------------------------------
+# Parsing.
+
+
+def _where(index: int, cfg: Mapping[str, Any]) -> str:
+    return f"param_scheduler[{index}] ({cfg.get('type')})"
+
+
+def _check_keys(where: str, cfg: Mapping[str, Any], allowed: Mapping[str, Any]) -> dict:
+    unknown = [k for k in cfg if k != "type" and k not in allowed]
+    if unknown:
+        raise KeyError(
+            f"{where}: unknown key(s) "
+            + ", ".join(f"{k}={cfg[k]!r}" for k in unknown)
+            + f"; allowed: {sorted(allowed)}"
+        )
+    opts = {**allowed, **{k: v for k, v in cfg.items() if k != "type"}}
+    missing = [k for k, v in opts.items() if v is _REQUIRED]
+    if missing:
+        raise KeyError(f"{where}: missing required key(s) {missing}")
+    return opts
+
+
+def _number(where, opts, key, *, lo=None, hi=None, allow_none=False):
+    value = opts[key]
+    if value is None and allow_none:
+        return None
+    if not _is_number(value):
+        raise TypeError(f"{where}.{key} must be a number, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{where}.{key} must be in [{lo}, {hi}], got {value!r}")
+    return float(value)
+
+
+def _positive_int(where, opts, key):
+    value = opts[key]
+    if not (_is_int(value) and value > 0):
+        raise ValueError(f"{where}.{key} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | None:
+    """The scheduler for ``param`` ('lr' or 'momentum'), or ``None`` if it schedules the other."""
+    if not isinstance(cfg, Mapping):
+        raise TypeError(f"param_scheduler[{index}] must be a dict, got {cfg!r}")
+    name = cfg.get("type")
+    where = _where(index, cfg)
+    if name in _PLATEAU:
+        raise ValueError(
+            f"{where}: ReduceOnPlateau schedulers step on validation metrics, which an optax "
+            "transformation never sees; not supported"
+        )
+    if name not in TYPES:
+        raise KeyError(f"{where}: unknown scheduler type {name!r}; supported: {sorted(TYPES)}")
+    kind, target = TYPES[name]
+    allowed = {**_COMMON, **_KEYS[kind]}
+    if target is None:
+        allowed["param_name"] = _REQUIRED
+    opts = _check_keys(where, cfg, allowed)
+    if target is None:
+        target = opts.pop("param_name")
+        if target not in ("lr", "momentum"):
+            raise ValueError(f"{where}.param_name must be 'lr' or 'momentum', got {target!r}")
+        if kind == "OneCycle" and target != "lr":
+            raise ValueError(f"{where}: OneCycle only schedules the lr (param_name='lr')")
+    if target != param:
+        return None
+    if opts["last_step"] != -1:
+        raise ValueError(
+            f"{where}.last_step={opts['last_step']!r}: only -1 (resume restores the schedule "
+            "clock from the checkpoint)"
+        )
+    if not isinstance(opts["verbose"], bool):
+        raise TypeError(f"{where}.verbose must be a bool, got {opts['verbose']!r}")
+    by_epoch, convert = opts.pop("by_epoch"), opts.pop("convert_to_iter_based")
+    for key, value in (("by_epoch", by_epoch), ("convert_to_iter_based", convert)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{where}.{key} must be a bool, got {value!r}")
+    ipe = timing.iters_per_epoch
+    if convert and not by_epoch:
+        raise ValueError(f"{where}: convert_to_iter_based=True needs by_epoch=True (mmengine)")
+    if by_epoch and not convert and not timing.epoch_loop:
+        raise ValueError(
+            f"{where}: by_epoch=True under IterBasedTrainLoop: mmengine never steps epoch-based "
+            "schedulers there; set by_epoch=False or convert_to_iter_based=True"
+        )
+    if by_epoch and ipe is None:
+        raise ValueError(
+            f"{where}: by_epoch=True (mmengine's default) needs iters_per_epoch; pass "
+            "iters_per_epoch=... or set by_epoch=False"
+        )
+    begin, end = opts.pop("begin"), opts.pop("end")
+    if end is None:  # the runner's default: the train loop's length
+        end = timing.max_epochs if by_epoch else timing.loop_iters
+        if end is None and timing.loop_known:
+            raise ValueError(
+                f"{where}: `end` defaults to the train loop's "
+                f"{'max_epochs' if by_epoch else 'max_iters'}, which needs iters_per_epoch here; "
+                "pass iters_per_epoch=... or set `end`"
+            )
+        if end is None:  # mmengine without a train loop
+            end = INF
+    for key, value in (("begin", begin), ("end", end)):
+        if not _is_int(value) or value < 0:
+            raise ValueError(f"{where}.{key} must be an int >= 0, got {value!r}")
+    if end <= begin:
+        raise ValueError(f"{where}: end={end} must be larger than begin={begin}")
+    scale = ipe if convert else 1
+    if convert:
+        begin, end = int(begin * ipe), end if end == INF else int(end * ipe)
+    unit = ipe if by_epoch and not convert else 1
+    _validate(where, kind, opts, scale, end - begin)
+    return _Scheduler(where, kind, unit, int(begin), int(end), opts)
+
+
+def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
+    """Checks (as mmengine) and normalises ``o`` in place; epoch lengths scaled by ``scale``."""
+    if kind == "Step":
+        o["step_size"] = _positive_int(where, o, "step_size") * scale
+        o["gamma"] = _number(where, o, "gamma")
+    elif kind == "MultiStep":
+        ms = o["milestones"]
+        if not (isinstance(ms, Sequence) and not isinstance(ms, str)):
+            raise TypeError(f"{where}.milestones must be a list of ints, got {ms!r}")
+        if not all(_is_int(m) and m >= 0 for m in ms):
+            raise ValueError(f"{where}.milestones must be ints >= 0, got {ms!r}")
+        counts: dict[int, int] = {}
+        for m in ms:
+            counts[int(m) * scale] = counts.get(int(m) * scale, 0) + 1
+        o["milestones"] = counts
+        o["gamma"] = _number(where, o, "gamma")
+    elif kind == "Constant":
+        o["factor"] = _number(where, o, "factor", lo=0, hi=1)
+        if o["factor"] == 0 and length > 1:
+            raise ValueError(f"{where}.factor=0: mmengine divides by it at the window's end")
+    elif kind == "Exponential":
+        o["gamma"] = _number(where, o, "gamma")
+    elif kind == "Linear":
+        o["start_factor"] = _number(where, o, "start_factor", lo=0, hi=1)
+        o["end_factor"] = _number(where, o, "end_factor", lo=0, hi=1)
+        if o["start_factor"] == 0 and length > 1:
+            raise ValueError(
+                f"{where}.start_factor=0: mmengine divides by zero at the second step "
+                "(ZeroDivisionError); use a small positive start_factor"
+            )
+    elif kind in ("CosineAnnealing", "CosineRestart"):
+        eta, ratio = o["eta_min"], o["eta_min_ratio"]
+        if kind == "CosineAnnealing" and eta is None and ratio is None:
+            o["eta_min"] = 0.0
+        elif (eta is None) == (ratio is None):
+            raise ValueError(
+                f"{where}: give exactly one of eta_min and eta_min_ratio, got eta_min={eta!r}, "
+                f"eta_min_ratio={ratio!r}"
+            )
+        _number(where, o, "eta_min", allow_none=True)
+        _number(where, o, "eta_min_ratio", allow_none=True)
+        if kind == "CosineAnnealing":
+            t_max = o["T_max"]
+            if t_max is not None and t_max != 0:
+                o["T_max"] = _positive_int(where, o, "T_max") * scale
+            else:  # mmengine: `T_max or (end - begin)`
+                o["T_max"] = length
+        else:
+            ps, ws = o["periods"], o["restart_weights"]
+            if not (isinstance(ps, Sequence) and ps and all(_is_int(p) and p > 0 for p in ps)):
+                raise ValueError(f"{where}.periods must be a list of positive ints, got {ps!r}")
+            if not (isinstance(ws, Sequence) and len(ws) == len(ps) and all(map(_is_number, ws))):
+                raise ValueError(
+                    f"{where}.restart_weights must hold {len(ps)} numbers (one per period), "
+                    f"got {ws!r}"
+                )
+            o["periods"] = [int(p) * scale for p in ps]
+            o["restart_weights"] = [float(w) for w in ws]
+    elif kind == "Poly":
+        o["eta_min"] = _number(where, o, "eta_min")
+        o["power"] = _number(where, o, "power")
+    elif kind == "OneCycle":
+        eta_max = o["eta_max"]
+        if isinstance(eta_max, Sequence) and not isinstance(eta_max, str) and len(eta_max) == 1:
+            eta_max = eta_max[0]
+        if not _is_number(eta_max):
+            raise ValueError(
+                f"{where}.eta_max must be a number (or a one-element list): jaxoptim's groups "
+                f"are not torch's param groups, got {o['eta_max']!r}"
+            )
+        o["eta_max"] = float(eta_max)
+        total = o["total_steps"]
+        if total is None:
+            o["total_steps"] = length
+        else:
+            o["total_steps"] = _positive_int(where, o, "total_steps") * scale
+        pct = o["pct_start"]
+        if not (isinstance(pct, float) and 0 <= pct <= 1):
+            raise ValueError(f"{where}.pct_start must be a float in [0, 1], got {pct!r}")
+        if o["anneal_strategy"] not in ("cos", "linear"):
+            raise ValueError(
+                f"{where}.anneal_strategy must be 'cos' or 'linear', got {o['anneal_strategy']!r}"
+            )
+        if not isinstance(o["three_phase"], bool):
+            raise TypeError(f"{where}.three_phase must be a bool, got {o['three_phase']!r}")
+        o["div_factor"] = _number(where, o, "div_factor")
+        o["final_div_factor"] = _number(where, o, "final_div_factor")
+        if float(pct * o["total_steps"]) - 1 == 0:
+            raise ValueError(
+                f"{where}.pct_start={pct!r} makes the first phase end at step 0 "
+                f"(pct_start * total_steps == 1): mmengine divides by zero there"
+            )
+
+
+def parse(cfg: Any) -> list[Any]:
+    """``param_scheduler`` (a dict or a list of dicts) as a list."""
+    if cfg is None:
+        return []
+    if isinstance(cfg, Mapping):
+        return [cfg]
+    if isinstance(cfg, Sequence) and not isinstance(cfg, str):
+        return list(cfg)
+    raise TypeError(f"param_scheduler must be a dict or a list of dicts, got {cfg!r}")
+
+
+def schedules_for(
+    param_scheduler: Any, param: str, timing: Timing
+) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:
+    """The ``bases -> schedule(iteration)`` factory for ``param``, or ``None`` without one.
+
+    Args:
+      param_scheduler: the config's ``param_scheduler`` (a dict or a list).
+      param: ``'lr'`` or ``'momentum'``.
+      timing: the train loop's lengths.
+
+    Returns:
+      ``None`` when no scheduler touches ``param``; else a function of the per-group base
+      values (a 1-D float64 array) returning the jittable ``schedule(iteration) -> f32[G]``.
+      Every configuration error is raised here, before any base value is known.
+
+    Raises:
+      KeyError, TypeError, ValueError: a bad key or value (named), ReduceOnPlateau, OneCycleLR
+        with another lr scheduler, or a chain that cannot be computed exactly.
+
+    Examples:
+      >>> cfg = [dict(type='LinearLR', start_factor=0.5, by_epoch=False, end=3),
+      ...        dict(type='MultiStepLR', milestones=[4], by_epoch=False)]
+      >>> f = schedules_for(cfg, 'lr', Timing(max_iters=6))(np.array([0.1]))
+      >>> [round(float(f(i)[0]), 6) for i in range(6)]
+      [0.05, 0.075, 0.1, 0.1, 0.01, 0.01]
+    """
+    scheds = [
+        s
+        for index, cfg in enumerate(parse(param_scheduler))
+        if (s := _parse(index, cfg, param, timing)) is not None
+    ]
+    if not scheds:
+        return None
+    one_cycle = [s for s in scheds if s.kind == "OneCycle"]
+    if one_cycle:
+        if len(scheds) > 1:
+            others = ", ".join(s.where for s in scheds if s is not one_cycle[0])
+            raise ValueError(
+                f"{one_cycle[0].where} replaces the base lr (initial_lr = eta_max / div_factor) "
+                f"and must be the only lr scheduler; also given: {others}"
+            )
+        _check_one_cycle_length(one_cycle[0], timing)
+        return lambda bases: _one_cycle(one_cycle[0], np.asarray(bases, np.float64))
+    # The structure (which schedulers are anchored) depends on eta, hence on the bases only
+    # through "is eta zero": check it here with a positive stand-in base, again per call.
+    _plan(scheds, np.ones(1))
+    return lambda bases: _chain(scheds, np.asarray(bases, np.float64))
+
+
+def _check_one_cycle_length(s: _Scheduler, timing: Timing) -> None:
+    last_t = None if timing.max_iters is None else (timing.max_iters - 1) // s.unit
+    reached = s.last_k if last_t is None else min(s.end - 1, last_t) - s.begin
+    if reached > s.opts["total_steps"]:
+        raise ValueError(
+            f"{s.where}: training reaches step {reached} but total_steps is "
+            f"{s.opts['total_steps']}; mmengine raises 'Tried to step {reached + 1} times' there"
+        )
+
+
+def _plan(scheds: list[_Scheduler], base: np.ndarray):
+    """Splits into multiplicative and anchored schedulers and checks the anchored intervals."""
+    mult, anchors = [], []
+    for s in scheds:
+        span = s.change_span()
+        if span is None:
+            continue
+        if s.anchored(base):
+            anchors.append((s.iteration(span[0]), s.iteration(span[1]), s))
+        else:
+            mult.append(s)
+    anchors.sort(key=lambda a: a[0])
+    for lo, hi, a in anchors:
+        for other in scheds:
+            if other is a or other.change_span() is None:
+                continue
+            if other.changes_at_iterations(lo, hi):
+                klo, khi = other.k_range(lo, hi)
+                raise ValueError(
+                    f"{other.where} changes the value inside {a.where}'s window (iterations "
+                    f"{lo}..{hi}; its steps {klo}..{khi} fall there), and {a.where} is affine "
+                    "((v - eta) * r + eta with eta != 0, or restarts from the base value), so "
+                    "the chain has no exact closed form. Move the windows apart (begin/end), or "
+                    "use eta_min=0"
+                )
+    return mult, anchors
+
+
+def _chain(scheds: list[_Scheduler], base: np.ndarray):
+    mult, anchors = _plan(scheds, base)
+
+    def static_value(i: int) -> np.ndarray:
+        seg = [j for j, (lo, _, _) in enumerate(anchors) if lo <= i]
+        if not seg:
+            return base * math.prod(s.factor_static(s.k_static(i)) for s in mult)
+        j = seg[-1]
+        lo, hi, a = anchors[j]
+        if i <= hi:
+            return a.anchored_static(a.k_static(i), v_in[j], base)
+        return v_end[j] * math.prod(_ratio_static(s, i, hi) for s in mult)
+
+    v_in: list[np.ndarray] = []
+    v_end: list[np.ndarray] = []
+    for lo, hi, a in anchors:
+        v_in.append(static_value(lo - 1) if lo > 0 else base)
+        v_end.append(a.anchored_static(a.k_static(hi), v_in[-1], base))
+    for _, hi, a in anchors:
+        for s in mult:
+            if s.changes_at_iterations(hi + 1, 2**62) and s.factor_static(s.k_static(hi)) == 0:
+                raise ValueError(
+                    f"{s.where} is at factor 0 when {a.where} ends and changes later: no exact "
+                    "closed form"
+                )
+    base32 = _f32(base)
+
+    def schedule(iteration):
+        i = jnp.asarray(iteration, jnp.int32)
+        value = jnp.asarray(base32)
+        for s in mult:
+            value = value * s.factor_traced(i)
+        for j, (lo, hi, a) in enumerate(anchors):
+            lo, hi = min(lo, _INT32_MAX), min(hi, _INT32_MAX)
+            inside = a.anchored_traced(i, v_in[j], base)
+            after = jnp.asarray(_f32(v_end[j]))
+            for s in mult:
+                if s.changes_at_iterations(hi + 1, 2**62):
+                    after = after * s.factor_traced(i, since=hi)
+            value = jnp.where(i >= lo, jnp.where(i <= hi, inside, after), value)
+        return jnp.broadcast_to(value, base.shape).astype(jnp.float32)
+
+    return schedule
+
+
+def _ratio_static(s: _Scheduler, i: int, since: int) -> float:
+    if not s.changes_at_iterations(since + 1, i):
+        return 1.0
+    if s.kind in ("Step", "MultiStep", "Exponential"):
+        n = s._exponent_static(s.k_static(i)) - s._exponent_static(s.k_static(since))
+        return s.opts["gamma"] ** n
+    return s.factor_static(s.k_static(i)) / s.factor_static(s.k_static(since))
+
+
+def _one_cycle(s: _Scheduler, base: np.ndarray):
+    o = s.opts
+    total, pct = o["total_steps"], o["pct_start"]
+    initial = o["eta_max"] / o["div_factor"]
+    peak, last = o["eta_max"], initial / o["final_div_factor"]
+    if o["three_phase"]:
+        phases = [
+            (float(pct * total) - 1, initial, peak),
+            (float(2 * pct * total) - 2, peak, initial),
+            (total - 1, initial, last),
+        ]
+    else:
+        phases = [(float(pct * total) - 1, initial, peak), (total - 1, peak, last)]
+    anneal = _anneal_cos if o["anneal_strategy"] == "cos" else _anneal_linear
+    base32 = _f32(base)
+
+    def schedule(iteration):
+        i = jnp.asarray(iteration, jnp.int32)
+        k = s.k_traced(i)
+        x, start, pieces = _float(jnp.maximum(k, 0)), 0.0, []
+        for end_step, v0, v1 in phases:
+            num, den = x - jnp.float32(start), jnp.float32(end_step - start)
+            pieces.append((end_step, _static_anneal(anneal, v0, v1, num, den)))
+            start = end_step
+        value = pieces[-1][1]
+        for threshold, piece in reversed(pieces[:-1]):
+            value = jnp.where(_float(k) <= threshold, piece, value)
+        value = jnp.where(k < 0, jnp.asarray(base32), value)
+        return jnp.broadcast_to(value, base.shape).astype(jnp.float32)
+
+    return schedule
