@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxoptim import accumulation, clipping, loss_scale, paramwise, schedules
+from jaxoptim import accumulation, clipping, loss_scale, mmengine_cfg, paramwise, schedules
 from jaxoptim.config import _DELETE_KEY, to_dict
 from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, torch_transform
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
@@ -53,7 +53,11 @@ _FP16_HOOK_NO_OPS = ("coalesce", "bucket_size_mb", "distributed")
 
 @dataclasses.dataclass(frozen=True)
 class OptimizerInfo:
-    """Static facts about a built optimizer (read by the train step; not part of the state)."""
+    """Static facts about a built optimizer (read by the train step; not part of the state).
+
+    ``precision`` is a hint from the config (an mmengine AmpOptimWrapper's ``dtype``: ``None``
+    means float16, autocast's default); ``clip_value`` is mmengine's value clipping.
+    """
 
     optimizer_type: str
     cumulative_iters: int = 1
@@ -64,6 +68,8 @@ class OptimizerInfo:
     momentum_scheduled: bool = False
     has_momentum: bool = False
     trainable: Callable[[Any], Any] | None = None
+    precision: str | None = None
+    clip_value: float | None = None
 
 
 class Optimizer(optax.GradientTransformationExtraArgs):
@@ -338,7 +344,9 @@ def make_optimizer(
 
     Args:
       cfg: a full config (key ``optimizer``; optionally ``optimizer_config``, ``fp16``,
-        ``lr_config``, ``momentum_config``, ``runner``) or an optimizer dict (key ``type``).
+        ``lr_config``, ``momentum_config``, ``runner``), an mmengine config (key
+        ``optim_wrapper``; optionally ``param_scheduler``, ``train_cfg``; see
+        :mod:`jaxoptim.mmengine_cfg`) or an optimizer dict (key ``type``).
       param_kinds: a pytree like the params whose leaves are ``'norm'``, ``'dwconv'``,
         ``'dcn_offset'`` or ``None`` (see :func:`jaxoptim.param_kinds`); without it the
         paramwise rules fall back to parameter names.
@@ -360,6 +368,17 @@ def make_optimizer(
       >>> optax.apply_updates(params, updates)['w']
       Array([0.9, 0.9, 0.9], dtype=float32)
     """
+    engine = None
+    if isinstance(cfg, Mapping) and "optim_wrapper" in cfg:
+        engine = mmengine_cfg.translate(
+            to_dict(cfg), max_iters=max_iters, iters_per_epoch=iters_per_epoch
+        )
+        cfg, max_iters = engine.mmcv, engine.max_iters
+    elif isinstance(cfg, Mapping) and cfg.get("param_scheduler") is not None:
+        raise KeyError(
+            "`param_scheduler` is mmengine's and needs an `optim_wrapper` config; with "
+            "`optimizer` (mmcv 1.x) write lr_config / momentum_config"
+        )
     full = _split_config(cfg)
     optimizer = dict(full["optimizer"])
     opt_type = optimizer.pop("type", None)
@@ -413,6 +432,8 @@ def make_optimizer(
         return jax.tree_util.tree_unflatten(treedef, [not leaf.frozen for leaf in pg.leaves])
 
     clip = None
+    if engine is not None and engine.clip_value is not None:
+        clip = clipping.clip_by_value(engine.clip_value, trainable=trainable)
     if grad_clip is not None:
         clip = clipping.clip_by_global_norm(
             grad_clip["max_norm"], grad_clip["norm_type"], trainable=trainable
@@ -431,6 +452,25 @@ def make_optimizer(
         raise ValueError(f"optimizer_config.cumulative_iters must be >= 1, got {cumulative}")
 
     lr_fn = momentum_fn = None
+    if engine is not None:
+        lr_fn, momentum_fn = engine.lr, engine.momentum
+        if lr_fn is not None and base_lr is None:
+            raise ValueError(
+                f"param_scheduler: lr schedulers need an optimizer with a learning rate; "
+                f"{opt_type!r} has none"
+            )
+        if momentum_fn is not None:
+            if not has_momentum:
+                raise ValueError(
+                    f"param_scheduler: optimizer {opt_type!r} has no momentum or betas; "
+                    "mmengine: 'optimizer must support momentum when using momentum scheduler'"
+                )
+            if factory.name == "SGD" and factory.momentum_of(hp) == 0:
+                raise ValueError(
+                    "param_scheduler: a momentum scheduler on SGD with momentum=0: set "
+                    "optimizer.momentum to the base value (the momentum buffer is only kept "
+                    "when momentum is non-zero)"
+                )
     lr_config = full.get("lr_config")
     if lr_config is not None:
         if base_lr is None:
@@ -479,5 +519,7 @@ def make_optimizer(
         momentum_scheduled=momentum_fn is not None,
         has_momentum=has_momentum,
         trainable=trainable,
+        precision=engine.precision if engine is not None else None,
+        clip_value=engine.clip_value if engine is not None else None,
     )
     return built

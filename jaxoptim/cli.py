@@ -36,7 +36,7 @@ import numpy as np
 import optax
 
 import jaxoptim
-from jaxoptim import checkpoint, demo
+from jaxoptim import checkpoint, demo, mmengine_cfg
 from jaxoptim import config as config_lib
 
 PRECISIONS = ("float32", "bfloat16", "float16")
@@ -150,6 +150,8 @@ def _check_keys(section: str, value: Any, allowed: Sequence[str]) -> dict:
 def _precision(cfg: Mapping) -> str:
     precision = cfg.get("precision")
     if precision is None:
+        if "optim_wrapper" in cfg:  # mmengine: AmpOptimWrapper's dtype (None: float16)
+            return mmengine_cfg.precision_hint(cfg) or "float32"
         # mmcv semantics: an `fp16` section means fp16 training.
         return "float16" if cfg.get("fp16") is not None else "float32"
     if precision not in PRECISIONS:
@@ -157,7 +159,24 @@ def _precision(cfg: Mapping) -> str:
     return precision
 
 
+def _epoch_based(cfg: Mapping) -> bool:
+    if "optim_wrapper" in cfg:
+        return mmengine_cfg.timing(cfg, None, 1).epoch_loop
+    return cfg["runner"]["type"] == "EpochBasedRunner"
+
+
 def _schedule_length(cfg: Mapping, iters_per_epoch: int) -> int:
+    if "optim_wrapper" in cfg:  # mmengine: train_cfg gives the loop's length
+        if not isinstance(cfg.get("train_cfg"), Mapping):
+            raise CLIError(
+                "train_cfg: needs dict(type='EpochBasedTrainLoop', max_epochs=N), "
+                "dict(type='IterBasedTrainLoop', max_iters=N) or dict(by_epoch=True, "
+                f"max_epochs=N), got {cfg.get('train_cfg')!r}"
+            )
+        try:
+            return mmengine_cfg.timing(cfg, None, iters_per_epoch).max_iters
+        except (KeyError, TypeError, ValueError) as e:
+            raise CLIError(str(e).strip('"')) from None
     runner = cfg.get("runner")
     if not isinstance(runner, Mapping) or runner.get("type") not in RUNNERS:
         raise CLIError(
@@ -345,7 +364,7 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
     return _RunSettings(
         log_interval=_positive_int("log_config.interval", log_cfg.get("interval", 10)),
         ckpt_interval=_positive_int("checkpoint_config.interval", ckpt_cfg.get("interval", 1)),
-        ckpt_by_epoch=bool(ckpt_cfg.get("by_epoch", cfg["runner"]["type"] == "EpochBasedRunner")),
+        ckpt_by_epoch=bool(ckpt_cfg.get("by_epoch", _epoch_based(cfg))),
         max_keep=max_keep,
     )
 

@@ -638,7 +638,8 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
     Args:
       cfg: a full config (key ``optimizer``) or an optimizer dict (key ``type``), with
         optional ``paramwise_cfg`` and ``constructor`` (default
-        ``'DefaultOptimizerConstructor'``, looked up in ``OPTIMIZER_BUILDERS``).
+        ``'DefaultOptimizerConstructor'``, looked up in ``OPTIMIZER_BUILDERS``), or an
+        mmengine config (key ``optim_wrapper``: the mmengine dialect by default).
       params: the parameter pytree (arrays or ``jax.ShapeDtypeStruct``).
       param_kinds: from :func:`jaxoptim.param_kinds`; ``None`` uses the name fallback.
 
@@ -658,7 +659,13 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
     """
     if not isinstance(cfg, Mapping):
         raise TypeError(f"explain: cfg must be a mapping, got {type(cfg).__name__}")
-    if "optimizer" in cfg:
+    if "optim_wrapper" in cfg:
+        from jaxoptim import mmengine_cfg  # an mmengine config: paramwise_cfg beside optimizer
+
+        if not isinstance(cfg["optim_wrapper"], Mapping):
+            raise TypeError(f"optim_wrapper must be a dict, got {cfg['optim_wrapper']!r}")
+        optimizer = mmengine_cfg.optimizer_section(cfg["optim_wrapper"])
+    elif "optimizer" in cfg:
         optimizer = cfg["optimizer"]
     elif "type" in cfg:
         optimizer = cfg

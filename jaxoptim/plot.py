@@ -52,6 +52,8 @@ def schedule_values(
       >>> [round(float(v), 4) for v in schedule_values(cfg)['lr']]
       [0.1, 0.1, 0.01, 0.01]
     """
+    if "optim_wrapper" in cfg:
+        return _mmengine_values(cfg, max_iters, iters_per_epoch, base_lr, base_momentum)
     optimizer = cfg.get("optimizer") or {}
     max_iters = _length(cfg, max_iters, iters_per_epoch)
     lr_config = cfg.get("lr_config")
@@ -89,6 +91,44 @@ def schedule_values(
         )
         values["momentum"] = np.asarray(jax.jit(jax.vmap(f))(iterations))
     return values
+
+
+def _mmengine_values(cfg, max_iters, iters_per_epoch, base_lr, base_momentum):
+    """:func:`schedule_values` for an mmengine config (``param_scheduler``, ``train_cfg``)."""
+    from jaxoptim import mmengine_cfg
+
+    engine = mmengine_cfg.translate(cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch)
+    if engine.max_iters is None:
+        raise ValueError("plot: no length: pass max_iters or set train_cfg")
+    optimizer = engine.mmcv["optimizer"]
+    iterations = jnp.arange(engine.max_iters)
+    values = {"iteration": np.arange(engine.max_iters)}
+    bases = {
+        "lr": optimizer.get("lr") if base_lr is None else base_lr,
+        "momentum": base_momentum,
+    }
+    if bases["momentum"] is None:
+        bases["momentum"] = optimizer.get("momentum")
+        if bases["momentum"] is None and optimizer.get("betas") is not None:
+            bases["momentum"] = optimizer["betas"][0]
+    for key, factory in (("lr", engine.lr), ("momentum", engine.momentum)):
+        if factory is None and key == "momentum":
+            continue
+        if bases[key] is None:
+            raise ValueError(f"plot: optimizer.{key} is not set; pass base_{key}=...")
+        base = np.asarray(bases[key], np.float64)
+        if factory is None:
+            values[key] = np.broadcast_to(_f32(base), (engine.max_iters,) + base.shape).copy()
+        else:
+            f = factory(base.reshape(-1))
+            values[key] = np.asarray(jax.jit(jax.vmap(f))(iterations)).reshape(
+                (engine.max_iters,) + base.shape
+            )
+    return values
+
+
+def _f32(x):
+    return np.asarray(x, np.float32)
 
 
 def draw_schedules(values: Mapping[str, np.ndarray], *, title: str | None = None) -> Any:
@@ -157,8 +197,14 @@ def plot_schedules(
         base_lr=base_lr,
         base_momentum=base_momentum,
     )
-    parts = [f"lr: {_describe(cfg.get('lr_config'))}"]
-    if "momentum" in values:
+    if "optim_wrapper" in cfg:
+        scheds = cfg.get("param_scheduler") or []
+        scheds = [scheds] if isinstance(scheds, Mapping) else scheds
+        names = [str(s.get("type")) for s in scheds if isinstance(s, Mapping)]
+        parts = [" + ".join(names) or "constant"]
+    else:
+        parts = [f"lr: {_describe(cfg.get('lr_config'))}"]
+    if "momentum" in values and "optim_wrapper" not in cfg:
         parts.append(f"momentum: {_describe(cfg.get('momentum_config'), 'momentum')}")
     fig = draw_schedules(values, title="   ".join(parts))
     out = Path(out_path)

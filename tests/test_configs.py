@@ -52,6 +52,7 @@ M = [0.9, 0.9]  # SGD's momentum and Adam's betas[0]
 EXPECTED = {
     "digits_demo.py": (WARMUP, M, "float32", 1.0, True),
     "digits_demo_fp16.py": (WARMUP, M, "float16", 65536.0, False),
+    "digits_demo_mmengine.py": (WARMUP, M, "float32", 1.0, True),
     "digits_unused_head.py": (WARMUP, M, "float32", 1.0, True),
     "sgd_step_lr.py": ([0.02, 0.02], M, "float32", 1.0, True),
     "adam.py": ([0.0003, 0.0003], M, "float32", 1.0, True),

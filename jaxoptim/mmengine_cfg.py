@@ -1,0 +1,311 @@
+"""mmengine configs (``optim_wrapper``, ``param_scheduler``, ``train_cfg``) for make_optimizer.
+
+mmcv 2.x / mmdet 3 / mmpretrain / mmseg 1.x configs describe the optimizer with mmengine's keys::
+
+    optim_wrapper = dict(type='AmpOptimWrapper', optimizer=dict(type='AdamW', lr=1e-3),
+                         paramwise_cfg=dict(norm_decay_mult=0.0),
+                         clip_grad=dict(max_norm=35, norm_type=2), accumulative_counts=2,
+                         loss_scale='dynamic', dtype='float16')
+    param_scheduler = [dict(type='LinearLR', start_factor=1e-3, by_epoch=False, end=500),
+                       dict(type='MultiStepLR', milestones=[8, 11], by_epoch=True)]
+    train_cfg = dict(by_epoch=True, max_epochs=12)
+
+:func:`translate` maps ``optim_wrapper`` onto the sections :func:`jaxoptim.make_optimizer`
+already reads (``optimizer`` with ``paramwise_cfg`` in the mmengine dialect, ``optimizer_config``
+for norm clipping and accumulation, ``fp16`` for AmpOptimWrapper's loss scaler) and returns what
+has no mmcv counterpart beside them: value clipping, the precision hint, the train loop's lengths
+and the lr / momentum schedules (:mod:`jaxoptim.param_scheduler`). mmengine's OptimWrapper
+accumulates exactly as mmcv's cumulative hook (the same loss factor and remainder rule:
+``accumulative_counts`` before the last ``max_iters % accumulative_counts`` iterations, the
+remainder in them; an update every ``accumulative_counts`` iterations and on the last one), so
+``accumulative_counts`` becomes ``cumulative_iters``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from jaxoptim import clipping, param_scheduler
+
+WRAPPER_TYPES = ("OptimWrapper", "AmpOptimWrapper")
+_WRAPPER_KEYS = (
+    "type",
+    "optimizer",
+    "paramwise_cfg",
+    "constructor",
+    "clip_grad",
+    "accumulative_counts",
+)
+_AMP_KEYS = ("loss_scale", "dtype", "use_fsdp")
+MMCV_SECTIONS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
+_BUILTIN_CONSTRUCTORS = {
+    "DefaultOptimWrapperConstructor": "DefaultOptimizerConstructor",
+    "DefaultOptimizerConstructor": "DefaultOptimizerConstructor",
+    "LayerDecayOptimizerConstructor": "LayerDecayOptimizerConstructor",
+}
+# AmpOptimWrapper's dtype -> the train step's precision (None: autocast's default, float16).
+_DTYPES = {None: "float16", "float16": "float16", "bfloat16": "bfloat16", "float32": "float32"}
+_TRAIN_LOOPS = {"EpochBasedTrainLoop": True, "IterBasedTrainLoop": False}
+
+
+@dataclasses.dataclass(frozen=True)
+class Translated:
+    """An mmengine config in the shape :func:`jaxoptim.make_optimizer` builds from.
+
+    Attributes:
+      mmcv: ``optimizer``, ``optimizer_config`` and (AmpOptimWrapper) ``fp16`` sections.
+      clip_value: ``clip_grad=dict(type='value', clip_value=v)``'s ``v``, or ``None``.
+      precision: AmpOptimWrapper's compute dtype as a train-step precision, or ``None``.
+      max_iters: the training length in iterations, when known.
+      lr: the ``bases -> schedule`` factory of the lr schedulers, or ``None``.
+      momentum: the same for the momentum schedulers (``momentum`` or ``betas[0]``).
+    """
+
+    mmcv: dict[str, Any]
+    clip_value: float | None
+    precision: str | None
+    max_iters: int | None
+    lr: Callable[[np.ndarray], Callable[[Any], Any]] | None
+    momentum: Callable[[np.ndarray], Callable[[Any], Any]] | None
+
+
+def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
+    unknown = [k for k in cfg if k not in allowed]
+    if unknown:
+        raise KeyError(
+            f"{where}: unknown key(s) "
+            + ", ".join(f"{k}={cfg[k]!r}" for k in unknown)
+            + f"; allowed: {list(allowed)}"
+        )
+
+
+def _positive_int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{where} must be a positive int, got {value!r}")
+    return value
+
+
+def timing(
+    cfg: Mapping[str, Any], max_iters: int | None, iters_per_epoch: int | None
+) -> param_scheduler.Timing:
+    """The train loop's lengths from ``train_cfg`` and make_optimizer's arguments.
+
+    ``train_cfg``: ``dict(by_epoch=True, max_epochs=N)``, ``dict(by_epoch=False, max_iters=N)``,
+    ``dict(type='EpochBasedTrainLoop', max_epochs=N)`` or ``dict(type='IterBasedTrainLoop',
+    max_iters=N)`` (``val_interval`` / ``val_begin`` / ``dynamic_intervals`` are accepted and
+    have no effect here). ``max_iters`` given to make_optimizer wins for the training length
+    (accumulation's remainder); the schedulers' default ``end`` is always the loop's length.
+    """
+    train_cfg = cfg.get("train_cfg")
+    if iters_per_epoch is not None:
+        iters_per_epoch = _positive_int("iters_per_epoch", iters_per_epoch)
+    if max_iters is not None:
+        max_iters = _positive_int("max_iters", max_iters)
+    if train_cfg is None:
+        max_epochs = None
+        if max_iters is not None and iters_per_epoch is not None:
+            max_epochs = -(-max_iters // iters_per_epoch)
+        return param_scheduler.Timing(iters_per_epoch, max_iters, max_epochs, True, max_iters)
+    if not isinstance(train_cfg, Mapping):
+        raise TypeError(f"train_cfg must be a dict, got {train_cfg!r}")
+    _unknown(
+        "train_cfg",
+        train_cfg,
+        ("type", "by_epoch", "max_epochs", "max_iters", "val_interval", "val_begin",
+         "dynamic_intervals"),
+    )  # fmt: skip
+    loop = train_cfg.get("type")
+    if loop is not None:
+        if loop not in _TRAIN_LOOPS:
+            raise KeyError(
+                f"train_cfg.type={loop!r} is not one of {list(_TRAIN_LOOPS)} (a custom loop's "
+                "length is unknown here: write dict(by_epoch=..., max_epochs/max_iters=...))"
+            )
+        by_epoch = _TRAIN_LOOPS[loop]
+        if "by_epoch" in train_cfg and train_cfg["by_epoch"] != by_epoch:
+            raise ValueError(
+                f"train_cfg: type={loop!r} contradicts by_epoch={train_cfg['by_epoch']!r}"
+            )
+    else:
+        by_epoch = train_cfg.get("by_epoch")
+        if not isinstance(by_epoch, bool):
+            raise KeyError(
+                f"train_cfg needs `type` ('EpochBasedTrainLoop' / 'IterBasedTrainLoop') or "
+                f"`by_epoch` (True / False), got {dict(train_cfg)!r}"
+            )
+    key = "max_epochs" if by_epoch else "max_iters"
+    other = "max_iters" if by_epoch else "max_epochs"
+    if other in train_cfg:
+        raise KeyError(f"train_cfg.{other}={train_cfg[other]!r} does not fit a loop with {key}")
+    count = _positive_int(f"train_cfg.{key}", train_cfg.get(key))
+    if by_epoch:
+        loop_iters = None if iters_per_epoch is None else count * iters_per_epoch
+        return param_scheduler.Timing(
+            iters_per_epoch, max_iters or loop_iters, count, True, loop_iters, True
+        )
+    return param_scheduler.Timing(iters_per_epoch, max_iters or count, None, False, count, True)
+
+
+def _clip(clip_grad: Any) -> tuple[dict | None, float | None]:
+    if clip_grad is None:
+        return None, None
+    if not isinstance(clip_grad, Mapping) or not clip_grad:
+        raise TypeError(
+            "optim_wrapper.clip_grad must be None or a non-empty dict such as "
+            f"dict(max_norm=35, norm_type=2) or dict(type='value', clip_value=1.0), got "
+            f"{clip_grad!r}"
+        )
+    clip = dict(clip_grad)
+    kind = clip.pop("type", "norm")
+    if kind == "norm":
+        _unknown("optim_wrapper.clip_grad (type='norm')", clip, clipping._GRAD_CLIP_KEYS)
+        return clip, None
+    if kind == "value":
+        _unknown("optim_wrapper.clip_grad (type='value')", clip, ("clip_value", "foreach"))
+        if "clip_value" not in clip:
+            raise KeyError("optim_wrapper.clip_grad (type='value') needs `clip_value`")
+        return None, clipping._check_clip_value(clip["clip_value"])
+    raise ValueError(f"optim_wrapper.clip_grad.type must be 'norm' or 'value', got {kind!r}")
+
+
+def optimizer_section(wrapper: Mapping[str, Any]) -> dict[str, Any]:
+    """``optim_wrapper``'s optimizer as an mmcv ``optimizer`` dict (with its constructor).
+
+    ``DefaultOptimWrapperConstructor`` is the default constructor with ``dialect='mmengine'``
+    (unless ``paramwise_cfg`` names a dialect); so is ``LayerDecayOptimizerConstructor``'s
+    table. Other constructors (registered in ``OPTIMIZER_BUILDERS``) get ``paramwise_cfg`` as
+    written.
+
+    Examples:
+      >>> optimizer_section(dict(optimizer=dict(type='SGD', lr=0.1),
+      ...                        paramwise_cfg=dict(norm_decay_mult=0.0)))['paramwise_cfg']
+      {'dialect': 'mmengine', 'norm_decay_mult': 0.0}
+    """
+    if "optimizer" not in wrapper:
+        raise KeyError(
+            "optim_wrapper needs an `optimizer` dict (mmengine: '`optim_wrapper_cfg` must "
+            'contain "optimizer" config\'); a dict of wrappers (OptimWrapperDict) is not '
+            "supported"
+        )
+    optimizer = wrapper["optimizer"]
+    if not isinstance(optimizer, Mapping):
+        raise TypeError(f"optim_wrapper.optimizer must be a dict, got {optimizer!r}")
+    for key in ("paramwise_cfg", "constructor"):
+        if key in optimizer:
+            raise KeyError(
+                f"optim_wrapper.optimizer.{key}: in mmengine configs `{key}` belongs in "
+                "optim_wrapper, beside `optimizer`"
+            )
+    optimizer = dict(optimizer)
+    constructor = wrapper.get("constructor", "DefaultOptimWrapperConstructor")
+    paramwise_cfg = wrapper.get("paramwise_cfg")
+    if paramwise_cfg is not None and not isinstance(paramwise_cfg, Mapping):
+        raise TypeError(
+            f"optim_wrapper.paramwise_cfg must be None or a dict, got {paramwise_cfg!r}"
+        )
+    if constructor in _BUILTIN_CONSTRUCTORS:
+        constructor = _BUILTIN_CONSTRUCTORS[constructor]
+        if paramwise_cfg:
+            paramwise_cfg = {"dialect": "mmengine", **paramwise_cfg}
+    optimizer["constructor"] = constructor
+    if paramwise_cfg is not None:
+        optimizer["paramwise_cfg"] = dict(paramwise_cfg)
+
+    return optimizer
+
+
+def translate(
+    cfg: Mapping[str, Any], *, max_iters: int | None = None, iters_per_epoch: int | None = None
+) -> Translated:
+    """Reads ``optim_wrapper``, ``param_scheduler`` and ``train_cfg``.
+
+    Args:
+      cfg: a full config with the key ``optim_wrapper`` (plain dicts).
+      max_iters: the training length (default from ``train_cfg``).
+      iters_per_epoch: the epoch length (by_epoch schedulers, ``max_epochs``).
+
+    Returns:
+      The :class:`Translated` config.
+
+    Raises:
+      KeyError: an mmcv section beside ``optim_wrapper``, a missing ``optimizer``, an unknown
+        key or wrapper type.
+      TypeError, ValueError: a bad value (named).
+
+    Examples:
+      >>> t = translate(dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1),
+      ...                                       clip_grad=dict(max_norm=1.0))))
+      >>> t.mmcv['optimizer_config']
+      {'grad_clip': {'max_norm': 1.0}, 'cumulative_iters': 1}
+    """
+    mixed = [k for k in MMCV_SECTIONS if k in cfg]
+    if mixed:
+        raise KeyError(
+            f"the config has `optim_wrapper` (mmengine) and {mixed} (mmcv 1.x): write one style "
+            "(optim_wrapper + param_scheduler + train_cfg, or optimizer + optimizer_config + "
+            "fp16 + lr_config + momentum_config + runner)"
+        )
+    wrapper = cfg["optim_wrapper"]
+    if not isinstance(wrapper, Mapping):
+        raise TypeError(f"optim_wrapper must be a dict, got {wrapper!r}")
+    kind = wrapper.get("type", "OptimWrapper")
+    if kind not in WRAPPER_TYPES:
+        raise KeyError(
+            f"optim_wrapper.type={kind!r} is not supported; one of {list(WRAPPER_TYPES)} "
+            "(ApexOptimWrapper is apex.amp, DeepSpeed/ColossalAI wrappers their engines)"
+        )
+    allowed = _WRAPPER_KEYS + (_AMP_KEYS if kind == "AmpOptimWrapper" else ())
+    _unknown(f"optim_wrapper (type={kind!r})", wrapper, allowed)
+    optimizer = optimizer_section(wrapper)
+    grad_clip, clip_value = _clip(wrapper.get("clip_grad"))
+    counts = wrapper.get("accumulative_counts", 1)
+    if isinstance(counts, bool) or not isinstance(counts, int) or counts < 1:
+        raise ValueError(f"optim_wrapper.accumulative_counts must be an int >= 1, got {counts!r}")
+    mmcv: dict[str, Any] = {
+        "optimizer": optimizer,
+        "optimizer_config": {"grad_clip": grad_clip, "cumulative_iters": counts},
+    }
+    precision = None
+    if kind == "AmpOptimWrapper":
+        mmcv["fp16"] = {"loss_scale": wrapper.get("loss_scale", "dynamic")}
+        dtype = wrapper.get("dtype")
+        if dtype not in _DTYPES:
+            raise ValueError(
+                f"optim_wrapper.dtype={dtype!r}: one of {list(_DTYPES)} (float64 compute is not "
+                "a train-step precision)"
+            )
+        precision = _DTYPES[dtype]
+        if wrapper.get("use_fsdp", False) is not False:
+            raise ValueError(
+                "optim_wrapper.use_fsdp=True (ShardedGradScaler): shard the state with "
+                "make_train_step's sharding instead; the scaler needs no change"
+            )
+    auto_scale = cfg.get("auto_scale_lr")
+    if isinstance(auto_scale, Mapping) and auto_scale.get("enable", False):
+        raise ValueError(
+            f"auto_scale_lr={dict(auto_scale)!r}: mmengine multiplies every lr by "
+            "world_size * batch_size / base_batch_size, which the optimizer cannot know; scale "
+            "optim_wrapper.optimizer.lr yourself and set enable=False"
+        )
+    when = timing(cfg, max_iters, iters_per_epoch)
+    schedulers = cfg.get("param_scheduler")
+    return Translated(
+        mmcv=mmcv,
+        clip_value=clip_value,
+        precision=precision,
+        max_iters=when.max_iters,
+        lr=param_scheduler.schedules_for(schedulers, "lr", when),
+        momentum=param_scheduler.schedules_for(schedulers, "momentum", when),
+    )
+
+
+def precision_hint(cfg: Mapping[str, Any]) -> str | None:
+    """The compute precision an mmengine config asks for (AmpOptimWrapper's dtype), or ``None``."""
+    wrapper = cfg.get("optim_wrapper")
+    if not isinstance(wrapper, Mapping) or wrapper.get("type") != "AmpOptimWrapper":
+        return None
+    return _DTYPES.get(wrapper.get("dtype"))
