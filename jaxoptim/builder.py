@@ -465,6 +465,12 @@ def make_optimizer(
                     f"param_scheduler: optimizer {opt_type!r} has no momentum or betas; "
                     "mmengine: 'optimizer must support momentum when using momentum scheduler'"
                 )
+            if engine.generic_momentum and factory.momentum_key == "betas":
+                raise KeyError(
+                    f"{engine.generic_momentum[0]}: param_name='momentum' schedules "
+                    f"param_groups[i]['momentum'], which {opt_type!r} does not have (mmengine: "
+                    "KeyError); use the *Momentum scheduler, which drives betas[0]"
+                )
             if factory.name == "SGD" and factory.momentum_of(hp) == 0:
                 raise ValueError(
                     "param_scheduler: a momentum scheduler on SGD with momentum=0: set "

@@ -63,6 +63,8 @@ class Translated:
       max_iters: the training length in iterations, when known.
       lr: the ``bases -> schedule`` factory of the lr schedulers, or ``None``.
       momentum: the same for the momentum schedulers (``momentum`` or ``betas[0]``).
+      generic_momentum: the ``*ParamScheduler(param_name='momentum')`` entries, which need
+        an optimizer with ``momentum`` (not ``betas``).
     """
 
     mmcv: dict[str, Any]
@@ -71,6 +73,7 @@ class Translated:
     max_iters: int | None
     lr: Callable[[np.ndarray], Callable[[Any], Any]] | None
     momentum: Callable[[np.ndarray], Callable[[Any], Any]] | None
+    generic_momentum: tuple[str, ...] = ()
 
 
 def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
@@ -300,6 +303,7 @@ def translate(
         max_iters=when.max_iters,
         lr=param_scheduler.schedules_for(schedulers, "lr", when),
         momentum=param_scheduler.schedules_for(schedulers, "momentum", when),
+        generic_momentum=tuple(param_scheduler.generic_momentum(schedulers)),
     )
 
 

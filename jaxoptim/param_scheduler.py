@@ -573,6 +573,21 @@ def parse(cfg: Any) -> list[Any]:
     raise TypeError(f"param_scheduler must be a dict or a list of dicts, got {cfg!r}")
 
 
+def generic_momentum(param_scheduler: Any) -> list[str]:
+    """The ``*ParamScheduler(param_name='momentum')`` entries, named as in error messages.
+
+    Unlike the ``*Momentum`` schedulers they write ``param_groups[i]['momentum']`` literally,
+    so mmengine fails (``KeyError``) on an optimizer whose groups have ``betas`` instead.
+    """
+    return [
+        _where(index, cfg)
+        for index, cfg in enumerate(parse(param_scheduler))
+        if isinstance(cfg, Mapping)
+        and str(cfg.get("type")).endswith("ParamScheduler")
+        and cfg.get("param_name") == "momentum"
+    ]
+
+
 def schedules_for(
     param_scheduler: Any, param: str, timing: Timing
 ) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:

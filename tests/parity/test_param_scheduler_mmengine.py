@@ -275,6 +275,43 @@ def test_random_multiplicative_chains_match_mmengine(cfgs, ipe):
     _compare(cfgs, 40, ipe, max_epochs=-(-40 // ipe), max_iters=40)
 
 
+@st.composite
+def _mixed_chains(draw):
+    cfgs = draw(_chains())
+    for _ in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["CosineAnnealingLR", "PolyLR", "CosineRestartLR"]))
+        begin = draw(st.integers(0, 20))
+        cfg = dict(type=kind, by_epoch=False, begin=begin)
+        if draw(st.booleans()):
+            cfg["end"] = begin + draw(st.integers(2, 30))
+        eta = draw(st.sampled_from([0.0, 1e-3]))
+        if kind == "CosineAnnealingLR":
+            cfg["eta_min"] = eta
+            if draw(st.booleans()):
+                cfg["T_max"] = draw(st.integers(1, 12))  # often steps past T_max
+        elif kind == "PolyLR":
+            cfg.update(eta_min=eta, power=draw(st.sampled_from([1.0, 0.9, 2.0])))
+        else:
+            periods = draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))
+            weights = draw(st.lists(st.floats(0.1, 1.0), min_size=len(periods),
+                                    max_size=len(periods)))  # fmt: skip
+            cfg.update(periods=periods, restart_weights=weights, eta_min_ratio=eta * 10)
+        cfgs.insert(draw(st.integers(0, len(cfgs))), cfg)
+    return cfgs
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mixed_chains(), st.integers(1, 5))
+def test_random_chains_are_exact_or_refused(cfgs, ipe):
+    """Any chain: either the closed form equals mmengine, or building it is a ValueError."""
+    try:
+        ours(cfgs, 1, ipe, max_epochs=-(-40 // ipe), max_iters=40)
+    except ValueError as e:
+        assert "no exact closed form" in str(e)
+        return
+    _compare(cfgs, 40, ipe, max_epochs=-(-40 // ipe), max_iters=40)
+
+
 # ---- errors ------------------------------------------------------------------------------
 
 
