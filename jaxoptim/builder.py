@@ -6,11 +6,11 @@ The chain, outermost first (docs/architecture.md)::
       accumulate_gradients       optimizer_config.cumulative_iters > 1
         chain(
           unscale_gradients      fp16.loss_scale (static or dynamic, GradScaler semantics)
-          clip_by_global_norm    optimizer_config.grad_clip (records grad_norm)
+          clip_by_global_norm    optimizer_config.grad_clip (records grad_norm); or clip_by_value
           skip_not_finite(       fp16 only: a non-finite step leaves the optimizer untouched
             optimizer))          optimizer.type with per-leaf paramwise groups
 
-Each config key is read here and nowhere else.
+Each mmcv config key is read here and nowhere else (mmengine's: :mod:`jaxoptim.mmengine_cfg`).
 """
 
 from __future__ import annotations
