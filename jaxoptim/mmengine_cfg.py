@@ -150,7 +150,8 @@ def timing(
         return param_scheduler.Timing(
             iters_per_epoch, max_iters or loop_iters, count, True, loop_iters, True
         )
-    return param_scheduler.Timing(iters_per_epoch, max_iters or count, None, False, count, True)
+    # IterBasedTrainLoop's max_epochs is 1 (mmengine): the default end of converted schedulers
+    return param_scheduler.Timing(iters_per_epoch, max_iters or count, 1, False, count, True)
 
 
 def _clip(clip_grad: Any) -> tuple[dict | None, float | None]:

@@ -26,7 +26,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import PARAM_SCHEDULERS
 
 import jaxoptim
-from jaxoptim import param_scheduler
+from jaxoptim import mmengine_cfg, param_scheduler
 
 MMLogger.get_current_instance().setLevel(logging.ERROR)
 
@@ -383,6 +383,19 @@ def test_periodic_cosine_with_other_changes_inside_is_a_clear_error():
 def test_bad_schedulers_raise_naming_the_key(cfgs, error, match):
     with pytest.raises(error, match=match):
         _schedules(cfgs, max_iters=20, iters_per_epoch=5, max_epochs=4)
+
+
+def test_converted_scheduler_under_an_iteration_loop_ends_after_one_epoch_like_mmengine():
+    # mmengine's IterBasedTrainLoop has max_epochs = 1: the default `end` of a
+    # convert_to_iter_based scheduler is one epoch there
+    cfgs = [dict(type="LinearLR", start_factor=0.2, convert_to_iter_based=True)]
+    timing = mmengine_cfg.timing(
+        dict(train_cfg=dict(type="IterBasedTrainLoop", max_iters=30)), None, 7
+    )
+    got = param_scheduler.schedules_for(cfgs, "lr", timing)(np.asarray(LRS))
+    got = np.asarray(jax.vmap(got)(jnp.arange(30)), np.float64)
+    np.testing.assert_allclose(got, mmengine_values(cfgs, 30, 7, max_epochs=1), rtol=2e-6)
+    assert got[6, 0] == pytest.approx(LRS[0]) and got[5, 0] < LRS[0]
 
 
 def test_by_epoch_needs_iters_per_epoch():
