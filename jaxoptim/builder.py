@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -218,8 +219,32 @@ def _split_config(cfg: Any) -> dict[str, Any]:
     return full
 
 
+_RUNNER_KEYS = ("type", "max_epochs", "max_iters")
+
+
+def _check_runner(runner: Mapping[str, Any]) -> None:
+    """mmcv's ``runner`` section: the keys the schedules read, checked as mmcv's runners do."""
+    unknown = [k for k in runner if k not in _RUNNER_KEYS]
+    if unknown:
+        raise KeyError(f"runner: unknown key(s) {unknown}; allowed: {list(_RUNNER_KEYS)}")
+    if "type" in runner and not isinstance(runner["type"], str):
+        raise TypeError(f"runner.type must be a runner's name, got {runner['type']!r}")
+    for key in ("max_epochs", "max_iters"):
+        value = runner.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
+        ):
+            raise ValueError(f"runner.{key} must be a positive int, got {value!r}")
+    if runner.get("max_epochs") is not None and runner.get("max_iters") is not None:
+        raise ValueError(
+            "runner: only one of `max_epochs` or `max_iters` can be set (mmcv's rule), got "
+            f"max_epochs={runner['max_epochs']!r} and max_iters={runner['max_iters']!r}"
+        )
+
+
 def _resolve_max_iters(full, max_iters, iters_per_epoch):
     runner = full.get("runner") or {}
+    _check_runner(runner)
     if max_iters is None:
         if runner.get("max_iters") is not None:
             max_iters = int(runner["max_iters"])

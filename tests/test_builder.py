@@ -267,3 +267,34 @@ def test_delete_in_a_section_make_optimizer_does_not_read_is_left_alone():
     cfg = dict(optimizer=dict(type="SGD", lr=0.1), model=dict(_delete_=True, type="ResNet"))
     tx = make_optimizer(cfg)
     assert tx.init({"w": jnp.ones(2)}) is not None
+
+
+@pytest.mark.parametrize(
+    "runner, error, pattern",
+    [
+        (dict(type="EpochBasedRunner", max_epochs=12, workflow=1), KeyError, r"runner.*'workflow'"),
+        (dict(max_epochs=12, max_iters=100), ValueError, r"only one of `max_epochs`"),
+        (dict(max_iters=1e3), ValueError, r"runner.max_iters must be a positive int, got 1000.0"),
+        (dict(max_epochs=0), ValueError, r"runner.max_epochs must be a positive int"),
+        (dict(type=3, max_iters=10), TypeError, r"runner.type"),
+    ],
+)
+def test_runner_section_is_checked(runner, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make_optimizer(dict(optimizer=dict(type="SGD", lr=0.1), runner=runner))
+
+
+def test_runner_max_iters_reaches_the_schedule():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=1.0),
+        lr_config=dict(policy="poly", power=1.0, min_lr=0.0, by_epoch=False),
+        runner=dict(type="IterBasedRunner", max_iters=4),
+    )
+    tx = make_optimizer(cfg)
+    params = {"w": jnp.zeros(1)}
+    state = tx.init(params)
+    lrs = []
+    for _ in range(4):
+        updates, state = tx.update({"w": jnp.ones(1)}, state, params)
+        lrs.append(-float(updates["w"][0]))
+    np.testing.assert_allclose(lrs, [1.0, 0.75, 0.5, 0.25], rtol=1e-6)
