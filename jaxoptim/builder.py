@@ -29,7 +29,13 @@ import optax
 
 from jaxoptim import accumulation, clipping, loss_scale, mmengine_cfg, paramwise, schedules
 from jaxoptim.config import _DELETE_KEY, to_dict
-from jaxoptim.optimizer_base import OptimizerDef, ParamGroups, cached_groups, torch_transform
+from jaxoptim.optimizer_base import (
+    OptimizerDef,
+    ParamGroups,
+    cached_groups,
+    check_shapes,
+    torch_transform,
+)
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
 
@@ -242,7 +248,16 @@ def _check_runner(runner: Mapping[str, Any]) -> None:
         )
 
 
+def _check_length(key: str, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
+    ):
+        raise ValueError(f"make_optimizer: `{key}` must be a positive int, got {value!r}")
+
+
 def _resolve_max_iters(full, max_iters, iters_per_epoch):
+    _check_length("max_iters", max_iters)
+    _check_length("iters_per_epoch", iters_per_epoch)
     runner = full.get("runner") or {}
     _check_runner(runner)
     if max_iters is None:
@@ -279,6 +294,9 @@ def _user_optimizer(name, factory, kwargs, groups_fn):
     numeric ``lr`` or ``learning_rate``; per-group lr multipliers scale the updates (exact for
     optimizers whose update is proportional to the lr, as every optax optimizer is).
     """
+    # numpy scalars as Python numbers: else a numpy lr would not count as the lr (the
+    # factory's default would silently replace it) and would be static, not live.
+    kwargs = {k: v.item() if isinstance(v, np.number) else v for k, v in kwargs.items()}
     lr_key = next(
         (k for k in ("lr", "learning_rate") if isinstance(kwargs.get(k), (int, float))), None
     )
@@ -315,6 +333,8 @@ def _user_optimizer(name, factory, kwargs, groups_fn):
         return inner.init(params)
 
     def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
+        if params is not None:
+            check_shapes(name, updates, params)
         if lr_key is not None and hyperparams is not None:
             state = state._replace(hyperparams={**state.hyperparams, lr_key: hyperparams["lr"][0]})
         deltas, state = inner.update(updates, state, params, **extra_args)
@@ -464,15 +484,16 @@ def make_optimizer(
             grad_clip["max_norm"], grad_clip["norm_type"], trainable=trainable
         )
     if scaler is not None:
-        core = _loss_scaled_chain(loss_scale.unscale_gradients(**scaler), clip, opt)
+        unscale = loss_scale.unscale_gradients(**scaler, trainable=trainable)
+        core = _loss_scaled_chain(unscale, clip, opt)
     elif clip is not None:
         core = optax.chain(clip, opt)
     else:
         core = opt
-    if isinstance(cumulative, bool) or not isinstance(cumulative, int):
+    if isinstance(cumulative, bool) or not isinstance(cumulative, numbers.Integral):
         raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
     if cumulative > 1:
-        core = accumulation.accumulate_gradients(core, cumulative, max_iters)
+        core = accumulation.accumulate_gradients(core, int(cumulative), max_iters)
     elif cumulative < 1:
         raise ValueError(f"optimizer_config.cumulative_iters must be >= 1, got {cumulative}")
 

@@ -29,6 +29,7 @@ parameters, ``pos_embed`` and ``cls_token``; write ``norm_decay_mult`` / ``bias_
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -98,10 +99,15 @@ class LayerDecayOptimizerConstructor(DefaultOptimizerConstructor):
             if key not in own:
                 raise KeyError(f"LayerDecayOptimizerConstructor needs paramwise_cfg.{key}")
         num_layers, rate = own["num_layers"], own["layer_decay_rate"]
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+        if (
+            isinstance(num_layers, bool)
+            or not isinstance(num_layers, numbers.Integral)
+            or num_layers < 1
+        ):
             raise TypeError(f"paramwise_cfg.num_layers must be an int >= 1, got {num_layers!r}")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 < rate <= 1:
             raise ValueError(f"paramwise_cfg.layer_decay_rate must be in (0, 1], got {rate!r}")
+        num_layers, rate = int(num_layers), float(rate)
         decay_type = own.get("decay_type", "layer_wise")
         if decay_type != "layer_wise":
             raise ValueError(

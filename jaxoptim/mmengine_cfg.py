@@ -24,6 +24,7 @@ remainder in them; an update every ``accumulative_counts`` iterations and on the
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -87,9 +88,9 @@ def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
 
 
 def _positive_int(where: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{where} must be a positive int, got {value!r}")
-    return value
+    return int(value)
 
 
 def timing(
@@ -267,7 +268,7 @@ def translate(
     optimizer = optimizer_section(wrapper)
     grad_clip, clip_value = _clip(wrapper.get("clip_grad"))
     counts = wrapper.get("accumulative_counts", 1)
-    if isinstance(counts, bool) or not isinstance(counts, int) or counts < 1:
+    if isinstance(counts, bool) or not isinstance(counts, numbers.Integral) or counts < 1:
         raise ValueError(f"optim_wrapper.accumulative_counts must be an int >= 1, got {counts!r}")
     mmcv: dict[str, Any] = {
         "optimizer": optimizer,
@@ -289,7 +290,12 @@ def translate(
                 "make_train_step's sharding instead; the scaler needs no change"
             )
     auto_scale = cfg.get("auto_scale_lr")
-    if isinstance(auto_scale, Mapping) and auto_scale.get("enable", False):
+    if auto_scale is not None and not isinstance(auto_scale, Mapping):
+        raise TypeError(f"auto_scale_lr must be a dict or None, got {auto_scale!r}")
+    _unknown("auto_scale_lr", auto_scale or {}, ("enable", "base_batch_size"))
+    if not isinstance((auto_scale or {}).get("enable", False), bool):
+        raise TypeError(f"auto_scale_lr.enable must be a bool, got {auto_scale['enable']!r}")
+    if auto_scale is not None and auto_scale.get("enable", False):
         raise ValueError(
             f"auto_scale_lr={dict(auto_scale)!r}: mmengine multiplies every lr by "
             "world_size * batch_size / base_batch_size, which the optimizer cannot know; scale "

@@ -20,6 +20,8 @@ import contextvars
 import dataclasses
 import functools
 import inspect
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -168,7 +170,11 @@ class OptimizerDef:
             betas = hp["betas"]
             if not isinstance(betas, (tuple, list)) or len(betas) != 2:
                 raise TypeError(f"{self.name}: `betas` must be a pair of floats, got {betas!r}")
+            if any(isinstance(b, bool) or not isinstance(b, numbers.Real) for b in betas):
+                raise TypeError(f"{self.name}: `betas` must be a pair of floats, got {betas!r}")
             hp["betas"] = (float(betas[0]), float(betas[1]))
+            if not all(math.isfinite(b) for b in hp["betas"]):
+                raise ValueError(f"{self.name}: `betas` must be finite, got {betas!r}")
         for key, value in hp.items():
             if key == "betas":
                 continue
@@ -177,8 +183,13 @@ class OptimizerDef:
                 if not isinstance(value, bool):
                     raise TypeError(f"{self.name}: `{key}` must be a bool, got {value!r}")
             elif isinstance(default, (int, float)) and not isinstance(default, bool):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if isinstance(value, bool) or not isinstance(value, numbers.Real):
                     raise TypeError(f"{self.name}: `{key}` must be a number, got {value!r}")
+                if not math.isfinite(value):
+                    raise ValueError(f"{self.name}: `{key}` must be finite, got {value!r}")
+                # numpy scalars become Python numbers: static per-leaf constants stay hashable
+                # and the checks below see the types they expect.
+                hp[key] = int(value) if isinstance(value, numbers.Integral) else float(value)
         if self.validate is not None:
             self.validate(hp)
         if self.prepare is not None:
@@ -296,6 +307,85 @@ def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
     return live
 
 
+def check_shapes(where: str, updates: Any, reference: Any, what: str = "params") -> None:
+    """Raises ValueError naming the first leaf whose ``updates`` shape differs from ``reference``.
+
+    The trees must already have one structure (``flatten_up_to`` checks that). jnp arithmetic
+    would broadcast a ``(3, 1)`` gradient onto a ``(3, 2)`` parameter without a word.
+    """
+    paths, treedef = jax.tree_util.tree_flatten_with_path(updates)
+    for (path, g), r in zip(paths, treedef.flatten_up_to(reference)):
+        if jnp.shape(g) != jnp.shape(r):
+            raise ValueError(
+                f"{where}: the gradient of `{path_name(path)}` has shape {jnp.shape(g)}, its "
+                f"{what} {jnp.shape(r)}"
+            )
+
+
+def _spec(x: Any) -> tuple[tuple[int, ...], Any]:
+    return jnp.shape(x), jnp.result_type(x)
+
+
+def _check_state(defn: OptimizerDef, state: Any, expected: Any) -> None:
+    """Raises ValueError where ``state`` is not what ``init`` gives these params."""
+    got, got_def = jax.tree_util.tree_flatten_with_path(state)
+    want, want_def = jax.tree_util.tree_flatten_with_path(expected)
+    problem = None
+    if got_def != want_def:
+        got_names = [path_name(p) for p, _ in got]
+        want_names = [path_name(p) for p, _ in want]
+        only = [n for n in got_names if n not in want_names]
+        missing = [n for n in want_names if n not in got_names]
+        problem = (
+            f"it has `{only[0]}`, which init does not give"
+            if only
+            else f"it lacks `{missing[0]}`, which init gives"
+            if missing
+            else f"its structure is {got_def}, init gives {want_def}"
+        )
+    else:
+        for (path, g), (_, w) in zip(got, want):
+            if _spec(g) != _spec(w):
+                problem = (
+                    f"`{path_name(path)}` is {_spec(g)[1]}{list(_spec(g)[0])}, init gives "
+                    f"{_spec(w)[1]}{list(_spec(w)[0])}"
+                )
+                break
+    if problem:
+        raise ValueError(
+            f"{defn.name}: the optimizer state does not belong to these params: {problem}. Was "
+            "it made by another optimizer, other param groups or other parameter shapes?"
+        )
+
+
+def _check_hyperparams(defn: OptimizerDef, live: Mapping[str, Any], hyperparams: Any) -> dict:
+    if not isinstance(hyperparams, Mapping):
+        raise TypeError(f"{defn.name}: `hyperparams` must be a dict, got {hyperparams!r}")
+    # 'momentum' is the generic pair's other half: a driver may pass it to every optimizer
+    unknown = [k for k in hyperparams if k not in live and k != "momentum"]
+    if unknown:
+        raise KeyError(
+            f"{defn.name}: `hyperparams` has unknown key(s) {unknown}; this optimizer's live "
+            f"values are {sorted(live)}"
+        )
+    out = {}
+    for key, value in hyperparams.items():
+        if key not in live:
+            continue
+        value = jnp.asarray(value)
+        if not jnp.issubdtype(value.dtype, jnp.floating):
+            raise TypeError(
+                f"{defn.name}: `hyperparams[{key!r}]` must be floating point, got {value.dtype}"
+            )
+        if jnp.shape(value) != jnp.shape(live[key]):
+            raise ValueError(
+                f"{defn.name}: `hyperparams[{key!r}]` must have shape {jnp.shape(live[key])} "
+                f"(one value per group), got {jnp.shape(value)}"
+            )
+        out[key] = jnp.asarray(value, jnp.float32)
+    return out
+
+
 def torch_transform(
     defn: OptimizerDef, hp: Hyper, *, groups: GroupsFn | None = None
 ) -> optax.GradientTransformationExtraArgs:
@@ -340,18 +430,29 @@ def torch_transform(
             leaves=jax.tree_util.tree_unflatten(treedef, states),
         )
 
+    expected: dict[Any, Any] = {}
+
+    def expected_state(params):
+        # What init gives params of these shapes; cached, as the groups are.
+        leaves, treedef = jax.tree_util.tree_flatten(params)
+        key = (treedef, tuple(_spec(p) for p in leaves))
+        if key not in expected:
+            abstract = [jax.ShapeDtypeStruct(*_spec(p)) for p in leaves]
+            expected[key] = jax.eval_shape(init_fn, jax.tree_util.tree_unflatten(treedef, abstract))
+        return expected[key]
+
     def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
         del extra_args
         if params is None:
             raise ValueError(f"{defn.name} needs `params` in update (torch's algorithms read them)")
         live = dict(state.hyperparams)
         if hyperparams is not None:
-            live.update(
-                {k: jnp.asarray(v, jnp.float32) for k, v in hyperparams.items() if k in live}
-            )
+            live.update(_check_hyperparams(defn, live, hyperparams))
         pg = groups_fn(params)
         grads, treedef = jax.tree_util.tree_flatten(updates)
         param_leaves = treedef.flatten_up_to(params)
+        check_shapes(defn.name, updates, params)
+        _check_state(defn, state, expected_state(params))
         state_leaves = treedef.flatten_up_to(state.leaves)
         count = state.count + 1
         step = count.astype(jnp.float32)

@@ -382,8 +382,11 @@ def _number(where, opts, key, *, lo=None, hi=None, allow_none=False):
         return None
     if not _is_number(value):
         raise TypeError(f"{where}.{key} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}.{key} must be finite, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{where}.{key} must be in [{lo}, {hi}], got {value!r}")
+        allowed = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise ValueError(f"{where}.{key} must be {allowed}, got {value!r}")
     return float(value)
 
 
@@ -472,7 +475,7 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
     """Checks (as mmengine) and normalises ``o`` in place; epoch lengths scaled by ``scale``."""
     if kind == "Step":
         o["step_size"] = _positive_int(where, o, "step_size") * scale
-        o["gamma"] = _number(where, o, "gamma")
+        o["gamma"] = _number(where, o, "gamma", lo=0)
     elif kind == "MultiStep":
         ms = o["milestones"]
         if not (isinstance(ms, Sequence) and not isinstance(ms, str)):
@@ -483,13 +486,13 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
         for m in ms:
             counts[int(m) * scale] = counts.get(int(m) * scale, 0) + 1
         o["milestones"] = counts
-        o["gamma"] = _number(where, o, "gamma")
+        o["gamma"] = _number(where, o, "gamma", lo=0)
     elif kind == "Constant":
         o["factor"] = _number(where, o, "factor", lo=0, hi=1)
         if o["factor"] == 0 and length > 1:
             raise ValueError(f"{where}.factor=0: mmengine divides by it at the window's end")
     elif kind == "Exponential":
-        o["gamma"] = _number(where, o, "gamma")
+        o["gamma"] = _number(where, o, "gamma", lo=0)
     elif kind == "Linear":
         o["start_factor"] = _number(where, o, "start_factor", lo=0, hi=1)
         o["end_factor"] = _number(where, o, "end_factor", lo=0, hi=1)
@@ -507,8 +510,8 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
                 f"{where}: give exactly one of eta_min and eta_min_ratio, got eta_min={eta!r}, "
                 f"eta_min_ratio={ratio!r}"
             )
-        _number(where, o, "eta_min", allow_none=True)
-        _number(where, o, "eta_min_ratio", allow_none=True)
+        _number(where, o, "eta_min", lo=0, allow_none=True)
+        _number(where, o, "eta_min_ratio", lo=0, allow_none=True)
         if kind == "CosineAnnealing":
             t_max = o["T_max"]
             if t_max is not None and t_max != 0:
@@ -519,7 +522,11 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
             ps, ws = o["periods"], o["restart_weights"]
             if not (isinstance(ps, Sequence) and ps and all(_is_int(p) and p > 0 for p in ps)):
                 raise ValueError(f"{where}.periods must be a list of positive ints, got {ps!r}")
-            if not (isinstance(ws, Sequence) and len(ws) == len(ps) and all(map(_is_number, ws))):
+            if not (
+                isinstance(ws, Sequence)
+                and len(ws) == len(ps)
+                and all(_is_number(w) and math.isfinite(w) for w in ws)
+            ):
                 raise ValueError(
                     f"{where}.restart_weights must hold {len(ps)} numbers (one per period), "
                     f"got {ws!r}"
@@ -527,13 +534,13 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
             o["periods"] = [int(p) * scale for p in ps]
             o["restart_weights"] = [float(w) for w in ws]
     elif kind == "Poly":
-        o["eta_min"] = _number(where, o, "eta_min")
+        o["eta_min"] = _number(where, o, "eta_min", lo=0)
         o["power"] = _number(where, o, "power")
     elif kind == "OneCycle":
         eta_max = o["eta_max"]
         if isinstance(eta_max, Sequence) and not isinstance(eta_max, str) and len(eta_max) == 1:
             eta_max = eta_max[0]
-        if not _is_number(eta_max):
+        if not (_is_number(eta_max) and math.isfinite(eta_max)):
             raise ValueError(
                 f"{where}.eta_max must be a number (or a one-element list): jaxoptim's groups "
                 f"are not torch's param groups, got {o['eta_max']!r}"
@@ -553,8 +560,10 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
             )
         if not isinstance(o["three_phase"], bool):
             raise TypeError(f"{where}.three_phase must be a bool, got {o['three_phase']!r}")
-        o["div_factor"] = _number(where, o, "div_factor")
-        o["final_div_factor"] = _number(where, o, "final_div_factor")
+        for key in ("div_factor", "final_div_factor"):
+            o[key] = _number(where, o, key)
+            if o[key] <= 0:
+                raise ValueError(f"{where}.{key} must be > 0, got {o[key]!r}")
         if float(pct * o["total_steps"]) - 1 == 0:
             raise ValueError(
                 f"{where}.pct_start={pct!r} makes the first phase end at step 0 "

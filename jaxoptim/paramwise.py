@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import inspect
+import math
 import numbers
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -278,8 +279,8 @@ def _check_number(where: str, value: Any, *, allow_none: bool = False) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"paramwise_cfg: `{where}` must be a number, got {value!r}")
-    if value < 0:
-        raise ValueError(f"paramwise_cfg: `{where}` must be >= 0, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"paramwise_cfg: `{where}` must be a finite number >= 0, got {value!r}")
 
 
 def _full_name(name: str) -> str:
@@ -394,7 +395,7 @@ class DefaultOptimizerConstructor:
                 raise TypeError(
                     f"paramwise_cfg: custom_keys[{key!r}] must be a dict, got {entry!r}"
                 )
-            for mult in ("lr_mult", "decay_mult"):
+            for mult in ("lr_mult", "decay_mult", "lr", "weight_decay"):
                 if mult in entry:
                     _check_number(f"custom_keys[{key!r}].{mult}", entry[mult])
             if not isinstance(entry.get("frozen", False), bool):
@@ -674,6 +675,11 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
     optimizer = _plain(optimizer)
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
+    kind = optimizer.get("type")
+    if isinstance(kind, str) and kind in OPTIMIZERS:
+        defn = OPTIMIZERS.get(kind)
+        if isinstance(defn, OptimizerDef):  # its arguments checked as make_optimizer does
+            defn.hyperparams(**{k: v for k, v in optimizer.items() if k != "type"})
     constructor_cls: Callable[..., Any] = OPTIMIZER_BUILDERS.lookup(
         constructor_name, key="constructor"
     )

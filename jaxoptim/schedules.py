@@ -351,7 +351,15 @@ class _Context:
             return None
         if not _is_number(value):
             raise TypeError(f"{self.name}.{key} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{self.name}.{key} must be finite, got {value!r}")
         return float(value)
+
+    def non_negative(self, opts, key, *, allow_none=False):
+        value = self.number(opts, key, allow_none=allow_none)
+        if value is not None and value < 0:
+            raise ValueError(f"{self.name}.{key} must be >= 0, got {opts[key]!r}")
+        return value
 
     def flag(self, opts, key):
         value = opts[key]
@@ -383,8 +391,8 @@ class _Context:
     def target(self, opts, base):
         """The annealing target: ``min_*`` (absolute, shared) or ``base * min_*_ratio``."""
         lo = "min_lr" if self.kind == "lr" else "min_momentum"
-        absolute = self.number(opts, lo, allow_none=True)
-        ratio = self.number(opts, f"{lo}_ratio", allow_none=True)
+        absolute = self.non_negative(opts, lo, allow_none=True)
+        ratio = self.non_negative(opts, f"{lo}_ratio", allow_none=True)
         if (absolute is None) == (ratio is None):
             raise ValueError(
                 f"{self.name}: policy {self.policy!r} needs exactly one of {lo} and {lo}_ratio, "
@@ -520,8 +528,10 @@ def _fixed(ctx, opts, base):
 
 def _step(ctx, opts, base):
     step = opts["step"]
-    gamma = ctx.number(opts, "gamma")
-    lo = ctx.number(opts, "min_lr" if ctx.kind == "lr" else "min_momentum", allow_none=True)
+    if isinstance(step, np.ndarray):
+        step = step.tolist()
+    gamma = ctx.non_negative(opts, "gamma")
+    lo = ctx.non_negative(opts, "min_lr" if ctx.kind == "lr" else "min_momentum", allow_none=True)
     b = _f32(base)
     if _is_int(step):
         if step <= 0:
@@ -553,14 +563,14 @@ def _step(ctx, opts, base):
 
 
 def _exp(ctx, opts, base):
-    gamma = ctx.number(opts, "gamma")
+    gamma = ctx.non_negative(opts, "gamma")
     b = _f32(base)
     return lambda p: b * _digit_power(gamma, p)
 
 
 def _poly(ctx, opts, base):
     power = ctx.number(opts, "power")
-    lo = ctx.number(opts, "min_lr")
+    lo = ctx.non_negative(opts, "min_lr")
     span, total = _f32(base - lo), jnp.float32(ctx.max_progress)
     return lambda p: span * _pow((total - _float(p)) / total, power) + jnp.float32(lo)
 
@@ -659,7 +669,7 @@ def _target_ratio(ctx, opts):
         raise ValueError(
             f"{ctx.name}.target_ratio must be a number or a pair of numbers, got {ratio!r}"
         )
-    if len(ratio) != 2 or not all(_is_number(r) for r in ratio):
+    if len(ratio) != 2 or not all(_is_number(r) and math.isfinite(r) for r in ratio):
         raise ValueError(
             f"{ctx.name}.target_ratio must be a number or a pair of numbers, got "
             f"{opts['target_ratio']!r}"
@@ -704,10 +714,10 @@ def _one_cycle_number(ctx, opts, key):
     value = opts[key]
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 1:
         value = value[0]
-    if not _is_number(value):
+    if not (_is_number(value) and math.isfinite(value)):
         raise ValueError(
-            f"{ctx.name}.{key} must be a number or a one-element list (the same value for every "
-            f"param group), got {opts[key]!r}"
+            f"{ctx.name}.{key} must be a finite number or a one-element list (the same value "
+            f"for every param group), got {opts[key]!r}"
         )
     return float(value)
 
@@ -719,6 +729,9 @@ def _one_cycle(ctx, opts, base):
     if ctx.kind == "lr":
         max_lr = _one_cycle_number(ctx, opts, "max_lr")
         div, final = ctx.number(opts, "div_factor"), ctx.number(opts, "final_div_factor")
+        for key, value in (("div_factor", div), ("final_div_factor", final)):
+            if value <= 0:
+                raise ValueError(f"{ctx.name}.{key} must be > 0, got {opts[key]!r}")
         total = opts["total_steps"]
         if total is None:
             total = ctx.max_iters
