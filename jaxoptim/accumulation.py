@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxoptim.optimizer_base import update_if
+from jaxoptim.optimizer_base import check_shapes, update_if
 
 BATCHNORM_WARNING = (
     "GradientCumulativeOptimizerHook may slightly decrease performance if the model has "
@@ -145,6 +145,7 @@ def accumulate_gradients(
         )
 
     def update_fn(updates, state, params=None, **extra_args):
+        check_shapes("accumulate_gradients", updates, state.grads, what="accumulator")
         factor = jnp.asarray(loss_factor(jnp.asarray(state.iteration), c, max_iters))
         total = jax.tree_util.tree_map(
             lambda acc, g: acc + g.astype(acc.dtype) / factor.astype(acc.dtype),

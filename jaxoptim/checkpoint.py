@@ -178,8 +178,11 @@ def _leaf_spec(leaf: Any) -> tuple[tuple[int, ...], Any]:
     return tuple(leaf.shape), leaf.dtype
 
 
-def _check_structure(saved: Any, target: Any, where: str) -> None:
-    """Raises ValueError naming the first leaf where ``saved`` metadata and ``target`` differ."""
+def _check_structure(saved: Any, target: Any, where: str, *, dtypes: bool = False) -> None:
+    """Raises ValueError naming the first leaf where ``saved`` metadata and ``target`` differ.
+
+    With ``dtypes`` an array leaf's dtype must match too (orbax would cast it silently).
+    """
     found = {path_name(p): m for p, m in jax.tree_util.tree_flatten_with_path(saved)[0]}
     wanted = [(path_name(p), x) for p, x in jax.tree_util.tree_flatten_with_path(target)[0]]
     problem = None
@@ -187,7 +190,12 @@ def _check_structure(saved: Any, target: Any, where: str) -> None:
         shape, dtype = _leaf_spec(leaf)
         if name not in found:
             problem = f"the target has `{name}` ({_describe(shape, dtype)}), the checkpoint has not"
-        elif tuple(found[name].shape) != shape:
+        elif tuple(found[name].shape) != shape or (
+            dtypes
+            and not isinstance(leaf, (bool, int, float))
+            and getattr(found[name], "dtype", None) is not None
+            and np.dtype(found[name].dtype) != np.dtype(dtype)
+        ):
             saved_desc = _describe(found[name].shape, found[name].dtype)
             problem = (
                 f"`{name}` is {_describe(shape, dtype)} in the target but {saved_desc} in the "
@@ -237,7 +245,7 @@ def _finish_leaf(value: Any, leaf: Any) -> Any:
 
 
 def _restore(mgr: Any, step: int, target: Any, where: str) -> Any:
-    _check_structure(mgr.item_metadata(step).tree, target, where)
+    _check_structure(mgr.item_metadata(step).tree, target, where, dtypes=True)
     restore_args = jax.tree.map(_restore_arg, target)
     restored = mgr.restore(
         step, args=ocp.args.PyTreeRestore(item=target, restore_args=restore_args)

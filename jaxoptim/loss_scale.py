@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import jax
@@ -126,6 +126,22 @@ def _all_finite(tree: Any) -> jax.Array:
     return jnp.stack(checks).all()
 
 
+def _trainable_flags(trainable: Any, updates: Any, params: Any) -> list[bool]:
+    treedef = jax.tree_util.tree_structure(updates)
+    if trainable is None:
+        return [True] * treedef.num_leaves
+    mask = (
+        trainable(params if params is not None else updates) if callable(trainable) else trainable
+    )
+    flags = treedef.flatten_up_to(mask)
+    for flag in flags:
+        if not isinstance(flag, bool):
+            raise TypeError(
+                f"unscale_gradients: `trainable` must give Python bools per leaf, got {flag!r}"
+            )
+    return flags
+
+
 def unscale_gradients(
     init_scale: float = 2.0**16,
     growth_factor: float = 2.0,
@@ -135,6 +151,7 @@ def unscale_gradients(
     dynamic: bool = True,
     min_scale: float | None = None,
     max_scale: float | None = None,
+    trainable: Callable[[Any], Any] | Any | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     """Unscales loss-scaled gradients and updates the scale as torch's ``GradScaler``.
 
@@ -167,6 +184,10 @@ def unscale_gradients(
       dynamic: ``False`` pins the scale to ``init_scale``.
       min_scale: the lowest scale a backoff gives, ``> 0``; ``None``: no floor (torch).
       max_scale: the highest scale a growth gives; ``None``: float32's largest (torch).
+      trainable: a tree of Python bools with the structure of the gradients, or a function of
+        the params (or gradients) giving one; ``False`` leaves (frozen parameters) do not count
+        towards ``found_inf``, as torch's ``GradScaler`` never sees a gradient of a parameter
+        without ``requires_grad``. ``None``: every leaf counts.
 
     Returns:
       The transformation; its state is a :class:`LossScaleState`.
@@ -206,17 +227,21 @@ def unscale_gradients(
         )
 
     def update_fn(updates, state, params=None, **extra_args):
-        del params, extra_args
+        del extra_args
         scale = jnp.asarray(state.scale, jnp.float32)
-        found_inf = jnp.logical_not(_all_finite(updates))
+        leaves, treedef = jax.tree_util.tree_flatten(updates)
+        flags = _trainable_flags(trainable, updates, params)
+        found_inf = jnp.logical_not(_all_finite([g for g, keep in zip(leaves, flags) if keep]))
         inv_scale = _reciprocal(scale)
 
-        def unscale(g):
+        def unscale(g, keep):
             if not jnp.issubdtype(g.dtype, jnp.inexact):
                 return g
+            if not keep:  # a frozen leaf has no gradient in torch: nothing non-finite passes on
+                return jnp.zeros_like(g)
             return (g.astype(jnp.float32) * inv_scale).astype(g.dtype)
 
-        updates = jax.tree_util.tree_map(unscale, updates)
+        updates = jax.tree_util.tree_unflatten(treedef, list(map(unscale, leaves, flags)))
         if dynamic:
             new_scale, tracker = _next_scale(
                 scale,
