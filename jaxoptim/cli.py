@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import numbers
 import sys
 import time
 import warnings
@@ -223,11 +224,17 @@ def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> T
         iters_per_epoch=ipe,
         max_iters=_schedule_length(cfg, ipe),
         precision=_precision(cfg),
-        seed=int(cfg.get("seed", 0) if seed is None else seed),
+        seed=_seed(cfg.get("seed", 0) if seed is None else seed),
     )
     if init:
         _init_model(task)
     return task
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise CLIError(f"seed must be an int >= 0, got {value!r}")
+    return int(value)
 
 
 def _init_model(task: Task) -> None:
@@ -353,6 +360,12 @@ def _positive_int(where: str, value: Any) -> int:
     return value
 
 
+def _flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise CLIError(f"{where} must be True or False, got {value!r}")
+    return value
+
+
 def _run_settings(cfg: Mapping) -> _RunSettings:
     log_cfg = _check_keys("log_config", cfg.get("log_config"), _LOG_KEYS)
     ckpt_cfg = _check_keys("checkpoint_config", cfg.get("checkpoint_config"), _CHECKPOINT_KEYS)
@@ -364,7 +377,9 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
     return _RunSettings(
         log_interval=_positive_int("log_config.interval", log_cfg.get("interval", 10)),
         ckpt_interval=_positive_int("checkpoint_config.interval", ckpt_cfg.get("interval", 1)),
-        ckpt_by_epoch=bool(ckpt_cfg.get("by_epoch", _epoch_based(cfg))),
+        ckpt_by_epoch=_flag(
+            "checkpoint_config.by_epoch", ckpt_cfg.get("by_epoch", _epoch_based(cfg))
+        ),
         max_keep=max_keep,
     )
 

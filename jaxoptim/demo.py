@@ -9,6 +9,7 @@ a depthwise convolution (``dwconv``), GroupNorm and LayerNorm (``norm``) and a D
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -164,6 +165,7 @@ def load_digits(data_cfg: Mapping[str, Any]) -> dict[str, np.ndarray]:
         raise KeyError(f"data: unknown key(s) {unknown}; supported keys are {list(DATA_KEYS)}")
     if data_cfg.get("type", "digits") != "digits":
         raise KeyError(f"data.type {data_cfg['type']!r} is not supported; use 'digits'")
+    _check_data_numbers(data_cfg)
     images, labels = _digits()
     x_tr, x_te, y_tr, y_te = train_test_split(
         images,
@@ -173,6 +175,29 @@ def load_digits(data_cfg: Mapping[str, Any]) -> dict[str, np.ndarray]:
         stratify=labels,
     )
     return {"train_image": x_tr, "train_label": y_tr, "test_image": x_te, "test_label": y_te}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_data_numbers(data_cfg: Mapping[str, Any]) -> None:
+    """``data``'s numbers, checked before scikit-learn sees (or a bool passes for) them."""
+    batch_size = data_cfg.get("batch_size", 64)
+    if not _is_int(batch_size):
+        raise TypeError(f"data.batch_size must be an int, got {batch_size!r}")
+    seed = data_cfg.get("seed", 0)
+    if not (_is_int(seed) and 0 <= seed < 2**32):
+        raise ValueError(f"data.seed must be an int in [0, 2**32), got {seed!r}")
+    test_size = data_cfg.get("test_size", 0.25)
+    fraction = isinstance(test_size, numbers.Real) and not _is_int(test_size)
+    if isinstance(test_size, bool) or not (
+        (fraction and 0 < test_size < 1) or (_is_int(test_size) and test_size >= 1)
+    ):
+        raise ValueError(
+            f"data.test_size must be a fraction in (0, 1) or a number of images >= 1, "
+            f"got {test_size!r}"
+        )
 
 
 @functools.lru_cache(maxsize=1)

@@ -148,6 +148,12 @@ def _error(capsys, *argv):
         (["log_config.interval=0"], 1, "log_config.interval"),
         (["checkpoint_config.max_keep=0"], 1, "checkpoint_config.max_keep"),
         (["optimizer.nesterovv=True"], 1, "nesterovv"),
+        (["data.batch_size=2.5"], 1, "data.batch_size"),
+        (["data.batch_size=True"], 1, "data.batch_size"),
+        (["data.test_size=1.5"], 1, "data.test_size"),
+        (["data.seed=x"], 1, "data.seed"),
+        (["seed=1.5"], 1, "seed must be an int"),
+        (["checkpoint_config.by_epoch=no"], 1, "checkpoint_config.by_epoch"),
         (["optimizer"], 2, "--cfg-options"),
     ],
 )
