@@ -286,12 +286,13 @@ def _schedule(kind, config, base, max_iters, iters_per_epoch) -> Schedule:
 
 
 def _base_values(base, kind) -> np.ndarray:
-    try:
-        arr = np.asarray(base, np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"base_{kind} must be a number or a 1-D array, got {base!r}") from e
+    if isinstance(base, (str, bytes, bool)) or not np.issubdtype(np.asarray(base).dtype, np.number):
+        raise TypeError(f"base_{kind} must be a number or a 1-D array, got {base!r}")
+    arr = np.asarray(base, np.float64)
     if arr.ndim > 1:
         raise ValueError(f"base_{kind} must be a number or a 1-D array, got shape {arr.shape}")
+    if not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
+        raise ValueError(f"base_{kind} must be finite and >= 0, got {base!r}")
     return arr
 
 

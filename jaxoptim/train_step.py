@@ -65,6 +65,11 @@ class TrainState(struct.PyTreeNode):
     @classmethod
     def create(cls, *, params: Any, tx: optax.GradientTransformation, model_state: Any = None):
         """A fresh state: step 0 and ``tx.init(params)``."""
+        if not (callable(getattr(tx, "init", None)) and callable(getattr(tx, "update", None))):
+            raise TypeError(
+                f"TrainState.create: `tx` must be an optax transformation (e.g. "
+                f"make_optimizer(cfg)), got {type(tx).__name__}"
+            )
         return cls(
             step=jnp.zeros([], jnp.int32),
             params=params,
@@ -248,10 +253,27 @@ def make_train_step(
                     loss, (model_state, aux) = out if has_aux else (out[0], (out[1], None))
                 else:
                     out = loss_fn(params, batch)
+                    if has_aux and not (isinstance(out, (tuple, list)) and len(out) == 2):
+                        raise TypeError(
+                            "make_train_step(has_aux=True): loss_fn must return (loss, aux), got "
+                            f"{jax.tree_util.tree_structure(out)}"
+                        )
+                    if not has_aux and isinstance(out, (tuple, list)):
+                        raise TypeError(
+                            "loss_fn returned a tuple: pass make_train_step(..., has_aux=True) "
+                            "for a (loss, aux) pair"
+                        )
                     loss, aux = out if has_aux else (out, None)
         finally:
             _CAST_NNX_NORMS.reset(token)
-        return jnp.asarray(loss).astype(jnp.float32), (model_state, aux)
+        loss = jnp.asarray(loss)
+        if loss.shape != () or not jnp.issubdtype(loss.dtype, jnp.floating):
+            # an integer loss would be cast to float32 here and train nothing, silently
+            raise TypeError(
+                "loss_fn must return a floating-point scalar loss, got "
+                f"{loss.dtype}{list(loss.shape)}"
+            )
+        return loss.astype(jnp.float32), (model_state, aux)
 
     trainable = info.trainable if info is not None else None
 

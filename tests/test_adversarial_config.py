@@ -265,3 +265,28 @@ def test_explain_checks_the_optimizer_arguments_as_make_optimizer(key, value, ma
         jaxoptim.explain(cfg, PARAMS)
     with pytest.raises((TypeError, ValueError), match=match):
         jaxoptim.explain(dict(optim_wrapper=dict(optimizer=cfg)), PARAMS)
+
+
+@pytest.mark.parametrize(
+    "base,exc,match",
+    [
+        (NAN, ValueError, "base_lr must be finite and >= 0"),
+        (-0.1, ValueError, "base_lr must be finite and >= 0"),
+        ("0.1", TypeError, "base_lr must be a number"),
+        ([0.1, INF], ValueError, "base_lr must be finite and >= 0"),
+    ],
+)
+def test_lr_schedule_base_value_is_checked(base, exc, match):
+    with pytest.raises(exc, match=match):
+        jaxoptim.lr_schedule(dict(policy="Step", step=[2], by_epoch=False), base, max_iters=10)
+    with pytest.raises(exc, match=match.replace("lr", "momentum")):
+        jaxoptim.momentum_schedule(
+            dict(policy="Step", step=[2], by_epoch=False), base, max_iters=10
+        )
+
+
+def test_lr_schedule_numpy_base_is_the_python_number():
+    cfg = dict(policy="Step", step=[2], by_epoch=False)
+    got = jaxoptim.lr_schedule(cfg, np.float32(0.5), max_iters=10)
+    want = jaxoptim.lr_schedule(cfg, 0.5, max_iters=10)
+    assert [float(got(i)) for i in range(4)] == [float(want(i)) for i in range(4)]

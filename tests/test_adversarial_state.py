@@ -119,3 +119,25 @@ def test_integer_batch_is_not_cast(precision):
     _, metrics = step(jaxoptim.TrainState.create(params=PARAMS, tx=tx), batch)
     assert seen == {"idx": jnp.int32, "mask": jnp.uint8, "x": jnp.dtype(precision)}
     assert float(metrics["loss"]) == 8.0
+
+
+@pytest.mark.parametrize(
+    "loss_fn,has_aux,match",
+    [
+        # an integer loss was cast to float32 after the fact: zero gradients, nothing trained
+        (lambda p, b: jnp.sum(p["a"]).astype(jnp.int32), False, "floating-point scalar"),
+        (lambda p, b: p["a"], False, r"floating-point scalar loss, got float32\[3, 2\]"),
+        (lambda p, b: (jnp.sum(p["a"]), 1.0), False, "has_aux=True"),
+        (lambda p, b: jnp.sum(p["a"]), True, r"must return \(loss, aux\)"),
+    ],
+)
+def test_bad_loss_fn_output_is_an_error(loss_fn, has_aux, match):
+    tx = jaxoptim.make_optimizer(CONFIGS["sgd"])
+    step = jaxoptim.make_train_step(loss_fn, tx, has_aux=has_aux, donate=False)
+    with pytest.raises(TypeError, match=match):
+        step(jaxoptim.TrainState.create(params=PARAMS, tx=tx), {})
+
+
+def test_train_state_needs_a_transformation():
+    with pytest.raises(TypeError, match="`tx` must be an optax transformation"):
+        jaxoptim.TrainState.create(params=PARAMS, tx=CONFIGS["sgd"])
