@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -43,9 +42,12 @@ import numpy as np
 from jaxoptim.schedules import (
     _anneal_cos,
     _anneal_linear,
+    _check_number,
     _digit_power,
     _f32,
     _float,
+    _is_int,
+    _is_number,
     _pow,
     _static_anneal,
 )
@@ -116,14 +118,6 @@ class Timing:
     epoch_loop: bool = True
     loop_iters: int | None = None
     loop_known: bool = False
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 @dataclasses.dataclass
@@ -377,17 +371,7 @@ def _check_keys(where: str, cfg: Mapping[str, Any], allowed: Mapping[str, Any]) 
 
 
 def _number(where, opts, key, *, lo=None, hi=None, allow_none=False):
-    value = opts[key]
-    if value is None and allow_none:
-        return None
-    if not _is_number(value):
-        raise TypeError(f"{where}.{key} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{where}.{key} must be finite, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        allowed = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ValueError(f"{where}.{key} must be {allowed}, got {value!r}")
-    return float(value)
+    return _check_number(f"{where}.{key}", opts[key], lo=lo, hi=hi, allow_none=allow_none)
 
 
 def _positive_int(where, opts, key):

@@ -304,6 +304,24 @@ def _is_int(x) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
+def _check_number(label: str, value: Any, *, lo=None, hi=None, allow_none=False) -> float | None:
+    """``value`` as a float: a finite real number (not a bool), in ``[lo, hi]`` when given.
+
+    ``label`` names it in the error (``'CosineAnnealing.min_lr'``); ``None`` passes with
+    ``allow_none``.
+    """
+    if value is None and allow_none:
+        return None
+    if not _is_number(value):
+        raise TypeError(f"{label} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{label} must be finite, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        allowed = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise ValueError(f"{label} must be {allowed}, got {value!r}")
+    return float(value)
+
+
 class _Context:
     """The validated length settings of one schedule and the checks every policy shares."""
 
@@ -347,20 +365,10 @@ class _Context:
                 self.last_progress = max_iters - 1
 
     def number(self, opts, key, *, allow_none=False):
-        value = opts[key]
-        if value is None and allow_none:
-            return None
-        if not _is_number(value):
-            raise TypeError(f"{self.name}.{key} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise ValueError(f"{self.name}.{key} must be finite, got {value!r}")
-        return float(value)
+        return _check_number(f"{self.name}.{key}", opts[key], allow_none=allow_none)
 
     def non_negative(self, opts, key, *, allow_none=False):
-        value = self.number(opts, key, allow_none=allow_none)
-        if value is not None and value < 0:
-            raise ValueError(f"{self.name}.{key} must be >= 0, got {opts[key]!r}")
-        return value
+        return _check_number(f"{self.name}.{key}", opts[key], lo=0, allow_none=allow_none)
 
     def flag(self, opts, key):
         value = opts[key]
