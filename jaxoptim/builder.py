@@ -155,7 +155,7 @@ def drive_hyperparams(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-_SECTIONS = ("optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner")
+_SECTIONS = mmengine_cfg.MMCV_SECTIONS  # the mmcv-style sections make_optimizer reads
 
 
 def _refuse_delete_directive(cfg: Mapping[str, Any], where: str = "") -> None:
