@@ -238,6 +238,15 @@ def make_train_step(
     info = getattr(tx, "info", None)
     cumulative = info.cumulative_iters if info is not None else 1
     max_iters = info.max_iters if info is not None else None
+    hinted = getattr(info, "precision", None)
+    if hinted is not None and hinted != precision:
+        warnings.warn(
+            f"the optimizer's config asks for {hinted} compute (an AmpOptimWrapper's `dtype`), "
+            f"but this train step computes in {precision}: pass "
+            "make_train_step(..., precision=tx.info.precision)",
+            UserWarning,
+            stacklevel=2,
+        )
 
     def run_loss(params, model_state, batch):
         if compute_dtype != jnp.float32:

@@ -80,7 +80,13 @@ _STEPS: dict = {}
 def _step(key):
     if key not in _STEPS:
         tx = jaxoptim.make_optimizer(_config(*key))
-        _STEPS[key] = tx, jaxoptim.make_train_step(_loss, tx, donate=False)
+        # compute in what the config asks for (an AmpOptimWrapper's float16), as a user would
+        _STEPS[key] = (
+            tx,
+            jaxoptim.make_train_step(
+                _loss, tx, donate=False, precision=tx.info.precision or "float32"
+            ),
+        )
     return _STEPS[key]
 
 

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import flax.linen as nn
 import jax
@@ -413,3 +414,20 @@ def test_nnx_norm_outputs_return_to_the_compute_dtype(precision):
     ln = nnx.LayerNorm(8, rngs=nnx.Rngs(0))
     assert ln(jnp.ones((2, 8), dtype)).dtype == jnp.float32
     assert type(ln).__call__.__wrapped__ is not None
+
+
+def test_a_precision_the_config_asks_for_and_the_step_ignores_warns():
+    cfg = dict(
+        optim_wrapper=dict(
+            type="AmpOptimWrapper", dtype="bfloat16", optimizer=dict(type="SGD", lr=0.1)
+        ),
+        train_cfg=dict(type="IterBasedTrainLoop", max_iters=10),
+    )
+    tx = make_optimizer(cfg)
+    assert tx.info.precision == "bfloat16"
+    with pytest.warns(UserWarning, match="asks for bfloat16 compute.*computes in float32"):
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx, precision=tx.info.precision)
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), make_optimizer(dict(type="SGD", lr=0.1)))
