@@ -50,6 +50,8 @@ from jaxoptim.schedules import (
     _is_number,
     _pow,
     _static_anneal,
+    one_cycle_phases,
+    walk_one_cycle,
 )
 
 INF = 10**9  # mmengine's default `end`
@@ -727,28 +729,14 @@ def _one_cycle(s: _Scheduler, base: np.ndarray):
     total, pct = o["total_steps"], o["pct_start"]
     initial = o["eta_max"] / o["div_factor"]
     peak, last = o["eta_max"], initial / o["final_div_factor"]
-    if o["three_phase"]:
-        phases = [
-            (float(pct * total) - 1, initial, peak),
-            (float(2 * pct * total) - 2, peak, initial),
-            (total - 1, initial, last),
-        ]
-    else:
-        phases = [(float(pct * total) - 1, initial, peak), (total - 1, peak, last)]
+    phases = one_cycle_phases(pct, total, initial, peak, last, o["three_phase"])
     anneal = _anneal_cos if o["anneal_strategy"] == "cos" else _anneal_linear
     base32 = _f32(base)
 
     def schedule(iteration):
         i = jnp.asarray(iteration, jnp.int32)
         k = s.k_traced(i)
-        x, start, pieces = _float(jnp.maximum(k, 0)), 0.0, []
-        for end_step, v0, v1 in phases:
-            num, den = x - jnp.float32(start), jnp.float32(end_step - start)
-            pieces.append((end_step, _static_anneal(anneal, v0, v1, num, den)))
-            start = end_step
-        value = pieces[-1][1]
-        for threshold, piece in reversed(pieces[:-1]):
-            value = jnp.where(_float(k) <= threshold, piece, value)
+        value = walk_one_cycle(jnp.maximum(k, 0), phases, anneal)
         value = jnp.where(k < 0, jnp.asarray(base32), value)
         return jnp.broadcast_to(value, base.shape).astype(jnp.float32)
 

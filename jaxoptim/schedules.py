@@ -755,16 +755,7 @@ def _one_cycle(ctx, opts, base):
         first = _one_cycle_number(ctx, opts, "max_momentum")
         peak = _one_cycle_number(ctx, opts, "base_momentum")
         last = first
-    # (end_iter, start value, end value), walked as mmcv does: the first phase with
-    # iteration <= end_iter, the last one for anything later.
-    if three_phase:
-        phases = [
-            (float(pct * total) - 1, first, peak),
-            (float(2 * pct * total) - 2, peak, first),
-            (total - 1, first, last),
-        ]
-    else:
-        phases = [(float(pct * total) - 1, first, peak), (total - 1, peak, last)]
+    phases = one_cycle_phases(pct, total, first, peak, last, three_phase)
     if phases[0][0] == 0:
         raise ValueError(
             f"{ctx.name}.pct_start={opts['pct_start']!r} makes the first phase end at iteration "
@@ -773,17 +764,34 @@ def _one_cycle(ctx, opts, base):
     shape = base.shape
 
     def regular(i):
-        x, start, pieces = _float(i), 0.0, []
-        for end_iter, v0, v1 in phases:
-            num, den = x - jnp.float32(start), jnp.float32(end_iter - start)
-            pieces.append((math.floor(end_iter), _static_anneal(anneal, v0, v1, num, den)))
-            start = end_iter
-        value = pieces[-1][1]
-        for threshold, piece in reversed(pieces[:-1]):
-            value = jnp.where(i <= threshold, piece, value)
-        return jnp.broadcast_to(value, shape)
+        return jnp.broadcast_to(walk_one_cycle(i, phases, anneal), shape)
 
     return regular
+
+
+def one_cycle_phases(pct, total, first, peak, last, three_phase):
+    """mmcv's (and mmengine's) OneCycle phase table: ``(end_iter, start value, end value)``."""
+    if three_phase:
+        return [
+            (float(pct * total) - 1, first, peak),
+            (float(2 * pct * total) - 2, peak, first),
+            (total - 1, first, last),
+        ]
+    return [(float(pct * total) - 1, first, peak), (total - 1, peak, last)]
+
+
+def walk_one_cycle(i, phases, anneal):
+    """The value at integer step ``i`` (traced), walked as mmcv does: the first phase with
+    ``i <= end_iter``, the last one for anything later."""
+    x, start, pieces = _float(i), 0.0, []
+    for end_iter, v0, v1 in phases:
+        num, den = x - jnp.float32(start), jnp.float32(end_iter - start)
+        pieces.append((math.floor(end_iter), _static_anneal(anneal, v0, v1, num, den)))
+        start = end_iter
+    value = pieces[-1][1]
+    for threshold, piece in reversed(pieces[:-1]):
+        value = jnp.where(i <= threshold, piece, value)
+    return value
 
 
 _BUILDERS = {
