@@ -16,8 +16,6 @@ Each mmcv config key is read here and nowhere else (mmengine's: :mod:`jaxoptim.m
 from __future__ import annotations
 
 import dataclasses
-import functools
-import inspect
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -33,11 +31,11 @@ from jaxoptim.optimizer_base import (
     OptimizerDef,
     ParamGroups,
     cached_groups,
-    check_shapes,
     torch_transform,
 )
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
+from jaxoptim.user_optimizer import user_optimizer
 
 _HOOK_TYPES = (
     "OptimizerHook",
@@ -268,91 +266,6 @@ def _resolve_max_iters(full, max_iters, iters_per_epoch):
     return max_iters
 
 
-def _call_user_optimizer(name: str, factory: Callable, kwargs: Mapping[str, Any]):
-    try:
-        tx = factory(**kwargs)
-    except TypeError as err:
-        raise TypeError(
-            f"{name}: {err}. If this config inherits a base optimizer of another type, write "
-            "`_delete_=True` in the child's `optimizer` dict."
-        ) from err
-    if not isinstance(tx, optax.GradientTransformation):
-        if hasattr(tx, "init") and hasattr(tx, "update"):
-            tx = optax.GradientTransformationExtraArgs(tx.init, tx.update)
-        else:
-            raise TypeError(
-                f"optimizer type {name!r} returned {type(tx).__name__}, not an optax "
-                "GradientTransformation (an object with init and update)"
-            )
-    return tx
-
-
-def _user_optimizer(name, factory, kwargs, groups_fn):
-    """A user's optax optimizer under the paramwise/schedule machinery.
-
-    The learning rate is made live with ``optax.inject_hyperparams`` when the factory takes a
-    numeric ``lr`` or ``learning_rate``; per-group lr multipliers scale the updates (exact for
-    optimizers whose update is proportional to the lr, as every optax optimizer is).
-    """
-    # numpy scalars as Python numbers: else a numpy lr would not count as the lr (the
-    # factory's default would silently replace it) and would be static, not live.
-    kwargs = {k: v.item() if isinstance(v, np.number) else v for k, v in kwargs.items()}
-    lr_key = next(
-        (k for k in ("lr", "learning_rate") if isinstance(kwargs.get(k), (int, float))), None
-    )
-    if lr_key is None:
-        params = inspect.signature(factory).parameters if callable(factory) else {}
-        for k in ("lr", "learning_rate"):
-            default = params[k].default if k in params else None
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                lr_key, kwargs = k, {**kwargs, k: default}
-                break
-    base_lr = float(kwargs[lr_key]) if lr_key else None
-    if lr_key is not None:
-        static = tuple(
-            k for k, v in kwargs.items() if not isinstance(v, (int, float)) or isinstance(v, bool)
-        )
-
-        @functools.wraps(factory)
-        def build(**kw):
-            return _call_user_optimizer(name, factory, kw)
-
-        inner = optax.inject_hyperparams(build, static_args=static, hyperparam_dtype=jnp.float32)(
-            **kwargs
-        )
-    else:
-        inner = _call_user_optimizer(name, factory, kwargs)
-
-    def init_fn(params):
-        pg = groups_fn(params)
-        if any(leaf.overrides for leaf in pg.leaves):
-            raise ValueError(
-                f"paramwise weight-decay or hyperparameter rules need a built-in optimizer; "
-                f"{name!r} is a user optimizer (per-group lr multipliers and frozen=True work)"
-            )
-        return inner.init(params)
-
-    def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
-        if params is not None:
-            check_shapes(name, updates, params)
-        if lr_key is not None and hyperparams is not None:
-            state = state._replace(hyperparams={**state.hyperparams, lr_key: hyperparams["lr"][0]})
-        deltas, state = inner.update(updates, state, params, **extra_args)
-        pg = groups_fn(updates)
-        leaves, treedef = jax.tree_util.tree_flatten(deltas)
-        scaled = []
-        for d, leaf in zip(leaves, pg.leaves):
-            if leaf.frozen:
-                scaled.append(jnp.zeros_like(d))
-            elif base_lr and pg.lr[leaf.lr_index] != base_lr:
-                scaled.append(d * (pg.lr[leaf.lr_index] / base_lr))
-            else:
-                scaled.append(d)
-        return jax.tree_util.tree_unflatten(treedef, scaled), state
-
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn), base_lr
-
-
 def _loss_scaled_chain(unscale, clip, opt) -> optax.GradientTransformationExtraArgs:
     """``optax.chain(unscale, [clip,] skip_not_finite(opt))`` (same state), checking once.
 
@@ -457,7 +370,7 @@ def make_optimizer(
             return paramwise.groups_from_table(table, None, optimizer)
 
         groups = cached_groups(groups)
-        opt, base_lr = _user_optimizer(opt_type, factory, optimizer, groups)
+        opt, base_lr = user_optimizer(opt_type, factory, optimizer, groups)
         has_momentum = False
 
     opt_cfg = dict(full.get("optimizer_config") or {})

@@ -343,7 +343,8 @@ class DefaultOptimizerConstructor:
             )
         self.optimizer_cfg = dict(optimizer_cfg)
         self.paramwise_cfg = dict(paramwise_cfg or {})
-        self.base_lr = self.optimizer_cfg.get("lr")
+        # optax factories name it `learning_rate`
+        self.base_lr = self.optimizer_cfg.get("lr", self.optimizer_cfg.get("learning_rate"))
         self.base_wd = self.optimizer_cfg.get("weight_decay")
         self.dialect = self.paramwise_cfg.get("dialect", "mmcv")
         self.custom_keys: dict[str, dict[str, Any]] = {}
@@ -352,7 +353,8 @@ class DefaultOptimizerConstructor:
             raise KeyError("optimizer config has no `type` (e.g. dict(type='SGD', lr=0.01))")
         defaults, accepted = _optimizer_hyperparams(self.optimizer_cfg["type"])
         self._check_extras(accepted)
-        self._lr = self.base_lr if self.base_lr is not None else defaults.get("lr")
+        default_lr = defaults.get("lr", defaults.get("learning_rate"))
+        self._lr = self.base_lr if self.base_lr is not None else default_lr
         self._wd = self.base_wd if self.base_wd is not None else defaults.get("weight_decay")
         uses_lr = any(k in self.paramwise_cfg for k in _LR_MULTS) or any(
             "lr_mult" in v for v in self.custom_keys.values()
