@@ -2,8 +2,9 @@
 
 A checkpoint is one orbax ``CheckpointManager`` step directory (``<directory>/<step>``). Saves are
 atomic: orbax writes into a temporary directory and renames it when complete, so a process killed
-mid-save leaves only an ignored ``<step>.orbax-checkpoint-tmp-*`` directory and the latest
-*complete* step is what :func:`latest_step` and :func:`restore_checkpoint` see.
+mid-save leaves only an ignored ``<step>.orbax-checkpoint-tmp-*`` directory (removed by the
+next process that saves there) and the latest *complete* step is what :func:`latest_step` and
+:func:`restore_checkpoint` see.
 
 Restoring needs a ``target``: the state the training script builds anyway (concrete or from
 ``jax.eval_shape``). The result has the target's exact pytree types (optax ``NamedTuple`` states,
@@ -43,7 +44,8 @@ __all__ = [
     "wait_for_checkpoints",
 ]
 
-_MANAGERS: dict[str, tuple[ocp.CheckpointManager, int | None]] = {}
+# path -> (manager, max_to_keep, made for saving)
+_MANAGERS: dict[str, tuple[ocp.CheckpointManager, int | None, bool]] = {}
 _LOCK = threading.Lock()
 
 
@@ -52,21 +54,28 @@ def _key(directory: str | os.PathLike) -> str:
 
 
 def _manager(directory: str | os.PathLike, max_to_keep: int | None = None, *, for_save: bool):
-    """The process's manager for ``directory``, (re)created when ``max_to_keep`` changes."""
+    """The process's manager for ``directory``, (re)created when ``max_to_keep`` changes.
+
+    The first manager this process saves with removes the temporary directories a killed
+    process left (orbax's ``cleanup_tmp_directories``); one made only to restore leaves them,
+    as another process may still be writing there.
+    """
     path = _key(directory)
     if not for_save and not os.path.isdir(path):
         raise FileNotFoundError(f"checkpoint directory {path!r} does not exist")
     with _LOCK:
         cached = _MANAGERS.get(path)
-        if cached is not None and (not for_save or cached[1] == max_to_keep):
+        if cached is not None and (not for_save or cached[1:] == (max_to_keep, True)):
             return cached[0]
         if cached is not None:
             cached[0].close()  # waits for its in-flight save
-        options = ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=True)
+        options = ocp.CheckpointManagerOptions(
+            max_to_keep=max_to_keep, create=True, cleanup_tmp_directories=for_save
+        )
         mgr = ocp.CheckpointManager(
             path, options=options, item_handlers=ocp.PyTreeCheckpointHandler()
         )
-        _MANAGERS[path] = (mgr, max_to_keep)
+        _MANAGERS[path] = (mgr, max_to_keep, for_save)
         return mgr
 
 
@@ -127,7 +136,7 @@ def wait_for_checkpoints(directory: str | os.PathLike | None = None) -> None:
     """Blocks until the background saves to ``directory`` (or to every directory) are written."""
     with _LOCK:
         managers = list(_MANAGERS.items())
-    for path, (mgr, _) in managers:
+    for path, (mgr, *_) in managers:
         if directory is None or path == _key(directory):
             mgr.wait_until_finished()
 
@@ -135,7 +144,7 @@ def wait_for_checkpoints(directory: str | os.PathLike | None = None) -> None:
 @atexit.register
 def _close_all() -> None:
     with _LOCK:
-        managers = [m for m, _ in _MANAGERS.values()]
+        managers = [entry[0] for entry in _MANAGERS.values()]
         _MANAGERS.clear()
     for mgr in managers:
         mgr.close()

@@ -234,6 +234,25 @@ def test_latest_ignores_an_incomplete_tmp_directory(tmp_path, setup):
     _assert_trees_equal(restored.params, state.params)
 
 
+def test_the_next_process_to_save_removes_a_killed_saves_tmp_directory(tmp_path, setup):
+    from jaxoptim import checkpoint
+
+    tx, train_step = setup
+    state = W.train(W.make_state(tx), train_step, 2)
+    save_checkpoint(tmp_path, state, step=2)
+    partial = tmp_path / "3.orbax-checkpoint-tmp-1700000000000000"
+    (partial / "default").mkdir(parents=True)
+    checkpoint._close_all()  # a new process: no manager yet
+    # restoring alone leaves it (another process may be writing there) ...
+    restore_checkpoint(tmp_path, W.make_state(tx))
+    assert partial.exists()
+    # ... the first save of this process removes it, and keeps the complete steps
+    save_checkpoint(tmp_path, state.replace(step=4), step=4)
+    assert not partial.exists()
+    assert all_steps(tmp_path) == [2, 4]
+    assert sorted(os.listdir(tmp_path)) == ["2", "4"]
+
+
 # ------------------------------------------------------------------------ (2) crash and resume
 
 
