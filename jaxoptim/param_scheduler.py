@@ -3,37 +3,50 @@
 mmengine chains schedulers recursively: each one, inside its ``[begin, end)`` window, rewrites
 the current group value (``v -> v * r`` for Step, MultiStep, Constant, Exponential and Linear;
 ``v -> (v - eta) * r + eta`` for CosineAnnealing, Poly and CosineRestart), in list order, and
-leaves it alone outside. This module computes the same values in closed form:
+leaves it alone outside. This module computes the same values in closed form where one is
+exact, and from a table of mmengine's own recurrence where none is:
 
 * *multiplicative* schedulers (the five above, and CosineAnnealing / Poly whose ``eta`` is 0 for
   every group) commute, so the value is the base times the product of each scheduler's
   cumulative factor (held once its window has ended); any number of them may overlap.
 * *anchored* schedulers (CosineAnnealing / Poly with ``eta != 0``, CosineAnnealing stepping past
   ``T_max`` where mmengine restarts it from the base value, and CosineRestart, which restarts
-  from ``weight * base``) are exact while nothing else changes the value between their first
-  and last change: inside that interval the value is ``eta + (v_in - eta) * R(k)`` with ``v_in``
-  the (static) value before it; after it, the value it ended at times the later factors. A
-  scheduler that changes the value inside an anchored one's interval raises ``ValueError``
-  naming both and the iterations.
+  from ``weight * base``) have a closed form while nothing else changes the value between their
+  first and last change: inside that interval the value is ``eta + (v_in - eta) * R(k)`` with
+  ``v_in`` the (static) value before it; after it, the value it ended at times the later
+  factors.
+* any other chain (a warmup inside a cosine with ``eta_min``, a milestone inside a poly with
+  ``eta_min``, anything inside a CosineRestart's periods) is *tabulated*: every step mmengine
+  takes until ``max_iters`` is replayed in float64 with each scheduler's chainable update, in
+  mmengine's order, once per distinct base value, and the schedule reads the float32 table at
+  the iteration (one gather: a changing lr never recompiles); past ``max_iters`` it holds the
+  value mmengine leaves in the optimizer when training ends. It costs
+  ``4 * (max_iters + 1)`` bytes per distinct base value (4 MB for a million iterations) and
+  needs ``max_iters``.
 * ``OneCycleLR`` replaces the base lr (``eta_max / div_factor``) and must be the only lr
   scheduler.
 
 The static values (``v_in``, the end values) are computed in float64; the traced arithmetic is
 float32 with the helpers of :mod:`jaxoptim.schedules` (powers from float64 tables, cosines from
-half-angle sines), so values agree with mmengine's float64 ones to a few float32 ulps.
+half-angle sines), so values agree with mmengine's float64 ones to a few float32 ulps; a table
+holds mmengine's float64 values rounded once to float32.
 
 Timing is mmengine's ``ParamSchedulerHook``: an iteration-based scheduler is at step ``t = i``
 for iteration ``i``, an epoch-based one at ``t = i // iters_per_epoch``; ``convert_to_iter_based``
 multiplies ``begin``, ``end``, ``step_size``, ``milestones``, ``T_max``, ``periods`` and
 ``total_steps`` by the epoch length; ``end`` defaults to the train loop's ``max_epochs`` /
-``max_iters``.
+``max_iters``. Between two iterations the iteration-based schedulers step first, then (at an
+epoch's end) the epoch-based ones, each kind in list order; at construction all step once in
+list order.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from itertools import accumulate
 from typing import Any
 
 import jax.numpy as jnp
@@ -132,6 +145,7 @@ class _Scheduler:
     begin: int
     end: int
     opts: dict
+    epoch_based: bool = False  # stepped at an epoch's end (by_epoch, not converted)
 
     @property
     def last_k(self) -> int:
@@ -348,6 +362,82 @@ class _Scheduler:
         r = self.factor_traced(i)  # Poly
         return jnp.asarray(_f32(eta)) + jnp.asarray(_f32(v_in - eta)) * r
 
+    # -- mmengine's chainable update, for the tables ------------------------------------------
+
+    def chain_step(self, k: np.ndarray, base: np.ndarray) -> list[np.ndarray]:
+        """mmengine's update at its steps ``k`` as ``v -> (v - c) * a + d``, in float64.
+
+        Args:
+          k: the steps (mmengine's ``last_step``), ints of shape ``(K,)``.
+          base: the group base values (``initial_lr``), shape ``(U,)``.
+
+        Returns:
+          ``[a, c, d]``, each of shape ``(K, U)`` (read-only broadcasts): the operations of
+          mmengine's ``_get_value``, in its order, so the float64 values are mmengine's.
+        """
+        k = k[:, None]
+        # np.where evaluates both branches; the ones it drops may divide by zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.kind in ("CosineAnnealing", "Poly", "CosineRestart"):
+                acd = self._affine_step(k, base)
+            else:
+                acd = self._ratio_step(k), 0.0, 0.0
+        return [np.broadcast_to(x, (k.size, base.size)) for x in acd]
+
+    def _ratio_step(self, k: np.ndarray) -> np.ndarray:
+        """``r`` of ``v -> v * r`` at steps ``k`` (the multiplicative kinds)."""
+        o, t = self.opts, self.last_k
+        if self.kind == "Step":
+            return np.where((k > 0) & (k % o["step_size"] == 0), o["gamma"], 1.0)
+        if self.kind == "MultiStep":
+            count = np.zeros(k.shape)
+            for m, c in o["milestones"].items():
+                count[k == m] = c
+            return np.where(count > 0, o["gamma"] ** count, 1.0)
+        if self.kind == "Constant":  # restored at the window's last step
+            restore = (k == t) & (t > 0)
+            return np.where(k == 0, o["factor"], np.where(restore, 1.0 / o["factor"], 1.0))
+        if self.kind == "Exponential":
+            return np.where(k == 0, 1.0, o["gamma"])
+        s, e = o["start_factor"], o["end_factor"]  # Linear: the ratio of consecutive factors
+        return np.where(k == 0, s, 1.0 + (e - s) / (t * s + (k - 1) * (e - s)))
+
+    def _affine_step(self, k: np.ndarray, base: np.ndarray):
+        """``(a, c, d)`` at steps ``k`` for CosineAnnealing, Poly and CosineRestart."""
+        eta, o = self.eta(base), self.opts
+        first = k == 0
+        if self.kind == "Poly":
+            t = self.last_k
+            r = (1 - 1 / (t - k + 1)) ** o["power"]
+            return np.where(first, 1.0, r), np.where(first, 0.0, eta), np.where(first, 0.0, eta)
+        if self.kind == "CosineAnnealing":
+            t = o["T_max"]
+            # one step past each trough mmengine adds back a slice of (base - eta): the
+            # cosine's ratio would divide by zero there
+            lift = ~first & ((k - 1 - t) % (2 * t) == 0)
+            r = (1 + np.cos(math.pi * k / t)) / (1 + np.cos(math.pi * (k - 1) / t))
+            shift = (base - eta) * (1 - math.cos(math.pi / t)) / 2
+            keep = first | lift
+            return (
+                np.where(keep, 1.0, r),
+                np.where(keep, 0.0, eta),
+                np.where(first, 0.0, np.where(lift, shift, eta)),
+            )
+        periods = np.asarray(o["periods"])  # CosineRestart
+        ends = np.cumsum(periods)
+        idx = np.searchsorted(ends, k, side="right")
+        past = idx == len(periods)  # after the last period mmengine leaves the value alone
+        idx = np.minimum(idx, len(periods) - 1)
+        step, period = k - (ends - periods)[idx], periods[idx]
+        start = step == 0  # a restart sets the value to weight * base
+        r = (1 + np.cos(math.pi * step / period)) / (1 + np.cos(math.pi * (step - 1) / period))
+        weight = np.asarray(o["restart_weights"])[idx]
+        return (
+            np.where(past, 1.0, np.where(start, 0.0, r)),
+            np.where(past | start, 0.0, eta),
+            np.where(past, 0.0, np.where(start, base * weight, eta)),
+        )
+
 
 # ----------------------------------------------------------------------------------------
 # Parsing.
@@ -454,7 +544,7 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
         begin, end = int(begin * ipe), end if end == INF else int(end * ipe)
     unit = ipe if by_epoch and not convert else 1
     _validate(where, kind, opts, scale, end - begin)
-    return _Scheduler(where, kind, unit, int(begin), int(end), opts)
+    return _Scheduler(where, kind, unit, int(begin), int(end), opts, by_epoch and not convert)
 
 
 def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
@@ -595,12 +685,15 @@ def schedules_for(
 
     Returns:
       ``None`` when no scheduler touches ``param``; else a function of the per-group base
-      values (a 1-D float64 array) returning the jittable ``schedule(iteration) -> f32[G]``.
-      Every configuration error is raised here, before any base value is known.
+      values (a 1-D float64 array) returning the jittable ``schedule(iteration) -> f32[G]``:
+      a closed form where one is exact, else a table of mmengine's values (see the module
+      docstring), computed once per distinct set of base values. Every configuration error is
+      raised here, before any base value is known.
 
     Raises:
       KeyError, TypeError, ValueError: a bad key or value (named), ReduceOnPlateau, OneCycleLR
-        with another lr scheduler, or a chain that cannot be computed exactly.
+        with another lr scheduler, or a chain with no closed form and no ``timing.max_iters``
+        to tabulate it over.
 
     Examples:
       >>> cfg = [dict(type='LinearLR', start_factor=0.5, by_epoch=False, end=3),
@@ -608,6 +701,15 @@ def schedules_for(
       >>> f = schedules_for(cfg, 'lr', Timing(max_iters=6))(np.array([0.1]))
       >>> [round(float(f(i)[0]), 6) for i in range(6)]
       [0.05, 0.075, 0.1, 0.1, 0.01, 0.01]
+
+      A warmup inside a cosine with ``eta_min`` has no closed form: the values come from a
+      table, and past ``max_iters`` the last one holds.
+
+      >>> cfg = [dict(type='LinearLR', start_factor=0.5, by_epoch=False, end=3),
+      ...        dict(type='CosineAnnealingLR', eta_min=0.01, by_epoch=False, end=6)]
+      >>> f = schedules_for(cfg, 'lr', Timing(max_iters=6))(np.array([0.1]))
+      >>> [round(float(f(i)[0]), 6) for i in (0, 1, 2, 3, 4, 5, 100)]
+      [0.05, 0.070646, 0.077679, 0.05512, 0.03256, 0.016045, 0.016045]
     """
     scheds = [
         s
@@ -626,10 +728,23 @@ def schedules_for(
             )
         _check_one_cycle_length(one_cycle[0], timing)
         return lambda bases: _one_cycle(one_cycle[0], np.asarray(bases, np.float64))
-    # The structure (which schedulers are anchored) depends on eta, hence on the bases only
-    # through "is eta zero": check it here with a positive stand-in base, again per call.
-    _plan(scheds, np.ones(1))
-    return lambda bases: _chain(scheds, np.asarray(bases, np.float64))
+    # Whether a closed form is exact depends on the bases only through "is eta zero", the same
+    # for every positive base: a positive stand-in tells now whether a missing max_iters is an
+    # error. Checked again per call (a zero base may differ).
+    why = _no_closed_form(scheds, np.ones(1))
+    if why is not None:
+        _check_tabulable(why, timing.max_iters)
+    tabulated = _tabulated(scheds, timing.max_iters)
+
+    def factory(bases) -> Callable[[Any], Any]:
+        base = np.asarray(bases, np.float64)
+        why = _no_closed_form(scheds, base)
+        if why is None:
+            return _chain(scheds, base)
+        _check_tabulable(why, timing.max_iters)
+        return tabulated(base)
+
+    return factory
 
 
 def _check_one_cycle_length(s: _Scheduler, timing: Timing) -> None:
@@ -643,7 +758,7 @@ def _check_one_cycle_length(s: _Scheduler, timing: Timing) -> None:
 
 
 def _plan(scheds: list[_Scheduler], base: np.ndarray):
-    """Splits into multiplicative and anchored schedulers and checks the anchored intervals."""
+    """Splits into multiplicative and anchored schedulers (with their change intervals)."""
     mult, anchors = [], []
     for s in scheds:
         span = s.change_span()
@@ -654,20 +769,37 @@ def _plan(scheds: list[_Scheduler], base: np.ndarray):
         else:
             mult.append(s)
     anchors.sort(key=lambda a: a[0])
+    return mult, anchors
+
+
+def _no_closed_form(scheds: list[_Scheduler], base: np.ndarray) -> str | None:
+    """Why :func:`_chain` would not be exact for ``base``, or ``None`` when it is."""
+    mult, anchors = _plan(scheds, base)
     for lo, hi, a in anchors:
         for other in scheds:
             if other is a or other.change_span() is None:
                 continue
             if other.changes_at_iterations(lo, hi):
                 klo, khi = other.k_range(lo, hi)
-                raise ValueError(
+                return (
                     f"{other.where} changes the value inside {a.where}'s window (iterations "
                     f"{lo}..{hi}; its steps {klo}..{khi} fall there), and {a.where} is affine "
-                    "((v - eta) * r + eta with eta != 0, or restarts from the base value), so "
-                    "the chain has no exact closed form. Move the windows apart (begin/end), or "
-                    "use eta_min=0"
+                    "((v - eta) * r + eta with eta != 0, or restarts from the base value)"
                 )
-    return mult, anchors
+    for _, hi, a in anchors:
+        for s in mult:
+            if s.changes_at_iterations(hi + 1, 2**62) and s.factor_static(s.k_static(hi)) == 0:
+                return f"{s.where} is at factor 0 when {a.where} ends and changes later"
+    return None
+
+
+def _check_tabulable(why: str, max_iters: int | None) -> None:
+    if max_iters is None:
+        raise ValueError(
+            f"{why}: no closed form is exact, and tabulating mmengine's values needs the "
+            "training length, max_iters, which is unknown here; pass max_iters=... (or a "
+            "train_cfg, with iters_per_epoch for an epoch-based loop)"
+        )
 
 
 def _chain(scheds: list[_Scheduler], base: np.ndarray):
@@ -688,13 +820,6 @@ def _chain(scheds: list[_Scheduler], base: np.ndarray):
     for lo, hi, a in anchors:
         v_in.append(static_value(lo - 1) if lo > 0 else base)
         v_end.append(a.anchored_static(a.k_static(hi), v_in[-1], base))
-    for _, hi, a in anchors:
-        for s in mult:
-            if s.changes_at_iterations(hi + 1, 2**62) and s.factor_static(s.k_static(hi)) == 0:
-                raise ValueError(
-                    f"{s.where} is at factor 0 when {a.where} ends and changes later: no exact "
-                    "closed form"
-                )
     base32 = _f32(base)
 
     def schedule(iteration):
@@ -713,6 +838,79 @@ def _chain(scheds: list[_Scheduler], base: np.ndarray):
         return jnp.broadcast_to(value, base.shape).astype(jnp.float32)
 
     return schedule
+
+
+def _tabulated(scheds: list[_Scheduler], max_iters: int | None):
+    """``base -> schedule`` reading :func:`_simulate`'s values, cached per distinct bases.
+
+    The table holds ``max_iters + 1`` float32 per distinct base value (4 MB per million
+    iterations; simulating it takes about a second per million iterations and base value).
+    Its last row is the value after the steps that follow the last iteration, which later
+    iterations hold. The factory runs each time a train step is traced: the cache keeps the
+    simulation to once per set of base values.
+    """
+
+    @functools.lru_cache(maxsize=8)
+    def table(uniques: tuple[float, ...]) -> np.ndarray:
+        return _f32(_simulate(scheds, np.asarray(uniques, np.float64), max_iters))
+
+    def make(base: np.ndarray) -> Callable[[Any], Any]:
+        uniques, inverse = np.unique(base.ravel(), return_inverse=True)
+        values = jnp.asarray(table(tuple(uniques.tolist())))
+        columns = inverse.reshape(base.shape)
+
+        def schedule(iteration):
+            i = jnp.clip(jnp.asarray(iteration, jnp.int32), 0, max_iters)
+            return values[i][columns]
+
+        return schedule
+
+    return make
+
+
+def _simulate(scheds: list[_Scheduler], base: np.ndarray, n: int) -> np.ndarray:
+    """mmengine's values for iterations ``0..n`` (rows) and each base value (columns), float64.
+
+    Every scheduler step mmengine takes up to iteration ``n`` is replayed, each applying its
+    chainable update to the value the steps before it left. A step at iteration ``i`` sets the
+    value trained from ``i`` on; steps at the same iteration run in mmengine's order: at
+    construction (``i = 0``) in list order, later the iteration-based ones first.
+
+    Examples:
+      >>> cfg = [dict(type='LinearLR', start_factor=0.5, by_epoch=False, end=3)]
+      >>> s = [_parse(0, cfg[0], 'lr', Timing(max_iters=4))]
+      >>> _simulate(s, np.array([1.0, 2.0]), 4)
+      array([[0.5 , 1.  ],
+             [0.75, 1.5 ],
+             [1.  , 2.  ],
+             [1.  , 2.  ],
+             [1.  , 2.  ]])
+    """
+    when, order, maps = [], [], []
+    for index, s in enumerate(scheds):
+        k = np.arange(max(min(s.last_k, n // s.unit - s.begin) + 1, 0))
+        a, c, d = s.chain_step(k, base)
+        # (v - 0) * 1 + 0 is v exactly: dropping such steps changes no value
+        changes = np.any((a != 1) | (c != 0) | (d != 0), axis=1)
+        at = s.iteration(k[changes])
+        when.append(at)
+        order.append(index + len(scheds) * (s.epoch_based & (at > 0)))
+        maps.append(np.stack([a[changes], c[changes], d[changes]], -1))
+    sort = np.lexsort((np.concatenate(order), np.concatenate(when)))
+    when, maps = np.concatenate(when)[sort], np.concatenate(maps)[sort]
+    # the number of steps taken before iteration i trains
+    taken = np.searchsorted(when, np.arange(n + 1), side="right")
+    table = np.empty((n + 1, base.size))
+    for u, start in enumerate(base.tolist()):
+        steps = zip(*(maps[:, u, j].tolist() for j in range(3)))
+        values = np.fromiter(accumulate(steps, _apply, initial=start), np.float64, len(when) + 1)
+        table[:, u] = values[taken]
+    return table
+
+
+def _apply(value: float, step: tuple[float, float, float]) -> float:
+    a, c, d = step
+    return (value - c) * a + d
 
 
 def _ratio_static(s: _Scheduler, i: int, since: int) -> float:
