@@ -47,6 +47,7 @@ _BUILTIN_CONSTRUCTORS = {
     "DefaultOptimWrapperConstructor": "DefaultOptimizerConstructor",
     "DefaultOptimizerConstructor": "DefaultOptimizerConstructor",
     "LayerDecayOptimizerConstructor": "LayerDecayOptimizerConstructor",
+    "LearningRateDecayOptimizerConstructor": "LayerDecayOptimizerConstructor",
 }
 # AmpOptimWrapper's dtype -> the train step's precision (None: autocast's default, float16).
 _DTYPES = {None: "float16", "float16": "float16", "bfloat16": "bfloat16", "float32": "float32"}
