@@ -297,6 +297,7 @@ def make_optimizer(
     param_kinds: Any = None,
     max_iters: int | None = None,
     iters_per_epoch: int | None = None,
+    batch_size: int | None = None,
 ) -> Optimizer:
     """Builds one optax transformation from an mmcv-style config.
 
@@ -311,6 +312,9 @@ def make_optimizer(
       max_iters: total iterations (schedules, accumulation remainder); default from
         ``cfg.runner``.
       iters_per_epoch: iterations per epoch, for ``by_epoch`` policies and ``max_epochs``.
+      batch_size: the samples of one iteration over all devices; with
+        ``auto_scale_lr=dict(enable=True, base_batch_size=B)`` every lr is multiplied by
+        ``batch_size / B`` (mmengine's, and mmdet 2.x's for mmcv configs).
 
     Returns:
       An optax ``GradientTransformationExtraArgs`` whose ``update(grads, state, params)``
@@ -329,7 +333,10 @@ def make_optimizer(
     engine = None
     if isinstance(cfg, Mapping) and "optim_wrapper" in cfg:
         engine = mmengine_cfg.translate(
-            to_dict(cfg), max_iters=max_iters, iters_per_epoch=iters_per_epoch
+            to_dict(cfg),
+            max_iters=max_iters,
+            iters_per_epoch=iters_per_epoch,
+            batch_size=batch_size,
         )
         cfg, max_iters = engine.mmcv, engine.max_iters
     elif isinstance(cfg, Mapping) and cfg.get("param_scheduler") is not None:
@@ -339,6 +346,9 @@ def make_optimizer(
         )
     full = _split_config(cfg)
     optimizer = dict(full["optimizer"])
+    if engine is None:  # mmdet 2.x's auto_scale_lr beside an mmcv config
+        ratio = mmengine_cfg.auto_scale_ratio(full, batch_size)
+        optimizer = mmengine_cfg.scale_lrs(optimizer, ratio) if ratio is not None else optimizer
     opt_type = optimizer.pop("type", None)
     if opt_type is None:
         raise KeyError("`optimizer` needs a `type` (e.g. optimizer=dict(type='SGD', lr=0.01))")

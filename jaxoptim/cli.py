@@ -391,6 +391,7 @@ def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, in
         param_kinds=task.kinds,
         max_iters=task.max_iters,
         iters_per_epoch=task.iters_per_epoch,
+        batch_size=task.batch_size,
     )
     state = jaxoptim.TrainState.create(params=task.params, tx=tx)
     step_fn = jaxoptim.make_train_step(
@@ -532,7 +533,9 @@ def explain(config: str | Path, *, cfg_options: Sequence[str] | Mapping | None =
     """The per-parameter table of the config's optimizer on the config's model."""
     cfg = load_config(config, cfg_options)
     task = build_task(cfg)
-    return str(jaxoptim.explain(cfg, task.params, param_kinds=task.kinds))
+    return str(
+        jaxoptim.explain(cfg, task.params, param_kinds=task.kinds, batch_size=task.batch_size)
+    )
 
 
 def schedule(
@@ -560,7 +563,11 @@ def schedule(
     from jaxoptim import plot
 
     plot.plot_schedules(
-        cfg, out, max_iters=max_iters or task.max_iters, iters_per_epoch=task.iters_per_epoch
+        cfg,
+        out,
+        max_iters=max_iters or task.max_iters,
+        iters_per_epoch=task.iters_per_epoch,
+        batch_size=task.batch_size,
     )
     return out
 

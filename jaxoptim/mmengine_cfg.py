@@ -24,6 +24,7 @@ remainder in them; an update every ``accumulative_counts`` iterations and on the
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -178,13 +179,15 @@ def _clip(clip_grad: Any) -> tuple[dict | None, float | None]:
     raise ValueError(f"optim_wrapper.clip_grad.type must be 'norm' or 'value', got {kind!r}")
 
 
-def optimizer_section(wrapper: Mapping[str, Any]) -> dict[str, Any]:
+def optimizer_section(
+    wrapper: Mapping[str, Any], *, lr_scale: float | None = None
+) -> dict[str, Any]:
     """``optim_wrapper``'s optimizer as an mmcv ``optimizer`` dict (with its constructor).
 
     ``DefaultOptimWrapperConstructor`` is the default constructor with ``dialect='mmengine'``
     (unless ``paramwise_cfg`` names a dialect); so is ``LayerDecayOptimizerConstructor``'s
     table. Other constructors (registered in ``OPTIMIZER_BUILDERS``) get ``paramwise_cfg`` as
-    written.
+    written. ``lr_scale`` (from :func:`auto_scale_ratio`) multiplies every lr the config sets.
 
     Examples:
       >>> optimizer_section(dict(optimizer=dict(type='SGD', lr=0.1),
@@ -220,19 +223,105 @@ def optimizer_section(wrapper: Mapping[str, Any]) -> dict[str, Any]:
     optimizer["constructor"] = constructor
     if paramwise_cfg is not None:
         optimizer["paramwise_cfg"] = dict(paramwise_cfg)
-
+    if lr_scale is not None:
+        optimizer = scale_lrs(optimizer, lr_scale)
     return optimizer
 
 
+def auto_scale_ratio(cfg: Mapping[str, Any], batch_size: int | None) -> float | None:
+    """mmengine's ``auto_scale_lr``: ``batch_size / base_batch_size`` when enabled, else ``None``.
+
+    mmengine's runner multiplies every param group's lr by ``world_size *
+    train_dataloader.batch_size / base_batch_size`` before the schedulers read them (mmdet
+    2.x's ``auto_scale_lr`` for mmcv configs: ``optimizer.lr`` by ``num_gpus *
+    samples_per_gpu / base_batch_size``). A pytree optimizer knows neither number, so
+    ``batch_size`` is that product: the samples of one iteration over all devices (one
+    micro-batch when accumulating, as in mmengine).
+
+    Examples:
+      >>> auto_scale_ratio(dict(auto_scale_lr=dict(enable=True, base_batch_size=16)), 64)
+      4.0
+      >>> auto_scale_ratio(dict(auto_scale_lr=dict(enable=False, base_batch_size=16)), 64)
+    """
+    auto_scale = cfg.get("auto_scale_lr")
+    if auto_scale is not None and not isinstance(auto_scale, Mapping):
+        raise TypeError(f"auto_scale_lr must be a dict or None, got {auto_scale!r}")
+    auto_scale = auto_scale or {}
+    _unknown("auto_scale_lr", auto_scale, ("enable", "base_batch_size"))
+    if not isinstance(auto_scale.get("enable", False), bool):
+        raise TypeError(f"auto_scale_lr.enable must be a bool, got {auto_scale['enable']!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not auto_scale.get("enable", False):
+        return None
+    if "base_batch_size" not in auto_scale:
+        raise KeyError("auto_scale_lr.enable=True needs `base_batch_size` (mmengine asserts it)")
+    base = auto_scale["base_batch_size"]
+    if isinstance(base, bool) or not isinstance(base, numbers.Real) or not 0 < base < math.inf:
+        raise ValueError(f"auto_scale_lr.base_batch_size must be a number > 0, got {base!r}")
+    if batch_size is None:
+        raise ValueError(
+            f"auto_scale_lr={dict(auto_scale)!r}: mmengine multiplies every lr by world_size * "
+            "train_dataloader.batch_size / base_batch_size; pass that batch (the samples of one "
+            "iteration over all devices) as batch_size=... to make_optimizer / explain (the "
+            "CLI passes its data.batch_size), or set enable=False"
+        )
+    return float(batch_size) / float(base)
+
+
+def scale_lrs(optimizer: dict[str, Any], ratio: float) -> dict[str, Any]:
+    """``optimizer`` with every lr it sets (or defaults to) multiplied by ``ratio``.
+
+    The optimizer's lr (its default when the config has none), Muon's ``fallback.lr`` and a
+    custom key's absolute ``lr``: mmengine scales every param group, so every absolute lr
+    scales and every multiplier stays.
+    """
+    from jaxoptim.paramwise import _optimizer_hyperparams  # paramwise imports this module
+
+    out = dict(optimizer)
+    keys = [k for k in ("lr", "learning_rate") if k in out]
+    if not keys:
+        defaults, _ = _optimizer_hyperparams(out.get("type"))
+        keys = [k for k in ("lr", "learning_rate") if isinstance(defaults.get(k), numbers.Real)]
+        out.update({k: defaults[k] for k in keys[:1]})
+    if not keys:
+        raise ValueError(
+            f"auto_scale_lr: optimizer {out.get('type')!r} has no `lr` or `learning_rate` to scale"
+        )
+    for key in keys[:1]:
+        out[key] = out[key] * ratio
+    fallback = out.get("fallback")
+    if isinstance(fallback, Mapping) and "lr" in fallback:
+        out["fallback"] = {**fallback, "lr": fallback["lr"] * ratio}
+    paramwise_cfg = out.get("paramwise_cfg")
+    custom = paramwise_cfg.get("custom_keys") if isinstance(paramwise_cfg, Mapping) else None
+    if isinstance(custom, Mapping):
+        custom = {
+            k: {**v, "lr": v["lr"] * ratio} if isinstance(v, Mapping) and "lr" in v else v
+            for k, v in custom.items()
+        }
+        out["paramwise_cfg"] = {**paramwise_cfg, "custom_keys": custom}
+    return out
+
+
 def translate(
-    cfg: Mapping[str, Any], *, max_iters: int | None = None, iters_per_epoch: int | None = None
+    cfg: Mapping[str, Any],
+    *,
+    max_iters: int | None = None,
+    iters_per_epoch: int | None = None,
+    batch_size: int | None = None,
 ) -> Translated:
-    """Reads ``optim_wrapper``, ``param_scheduler`` and ``train_cfg``.
+    """Reads ``optim_wrapper``, ``param_scheduler``, ``train_cfg`` and ``auto_scale_lr``.
 
     Args:
       cfg: a full config with the key ``optim_wrapper`` (plain dicts).
       max_iters: the training length (default from ``train_cfg``).
       iters_per_epoch: the epoch length (by_epoch schedulers, ``max_epochs``).
+      batch_size: the samples of one iteration over all devices, for ``auto_scale_lr``.
 
     Returns:
       The :class:`Translated` config.
@@ -266,7 +355,7 @@ def translate(
         )
     allowed = _WRAPPER_KEYS + (_AMP_KEYS if kind == "AmpOptimWrapper" else ())
     _unknown(f"optim_wrapper (type={kind!r})", wrapper, allowed)
-    optimizer = optimizer_section(wrapper)
+    optimizer = optimizer_section(wrapper, lr_scale=auto_scale_ratio(cfg, batch_size))
     grad_clip, clip_value = _clip(wrapper.get("clip_grad"))
     counts = wrapper.get("accumulative_counts", 1)
     if isinstance(counts, bool) or not isinstance(counts, numbers.Integral) or counts < 1:
@@ -290,18 +379,6 @@ def translate(
                 "optim_wrapper.use_fsdp=True (ShardedGradScaler): shard the state with "
                 "make_train_step's sharding instead; the scaler needs no change"
             )
-    auto_scale = cfg.get("auto_scale_lr")
-    if auto_scale is not None and not isinstance(auto_scale, Mapping):
-        raise TypeError(f"auto_scale_lr must be a dict or None, got {auto_scale!r}")
-    _unknown("auto_scale_lr", auto_scale or {}, ("enable", "base_batch_size"))
-    if not isinstance((auto_scale or {}).get("enable", False), bool):
-        raise TypeError(f"auto_scale_lr.enable must be a bool, got {auto_scale['enable']!r}")
-    if auto_scale is not None and auto_scale.get("enable", False):
-        raise ValueError(
-            f"auto_scale_lr={dict(auto_scale)!r}: mmengine multiplies every lr by "
-            "world_size * batch_size / base_batch_size, which the optimizer cannot know; scale "
-            "optim_wrapper.optimizer.lr yourself and set enable=False"
-        )
     when = timing(cfg, max_iters, iters_per_epoch)
     schedulers = cfg.get("param_scheduler")
     return Translated(

@@ -635,7 +635,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> ParamTable:
+def explain(
+    cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None, batch_size: int | None = None
+) -> ParamTable:
     """The paramwise table a config gives ``params``: what every leaf gets, and why.
 
     Args:
@@ -645,6 +647,8 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
         mmengine config (key ``optim_wrapper``: the mmengine dialect by default).
       params: the parameter pytree (arrays or ``jax.ShapeDtypeStruct``).
       param_kinds: from :func:`jaxoptim.param_kinds`; ``None`` uses the name fallback.
+      batch_size: the samples of one iteration over all devices, for ``auto_scale_lr``
+        (as :func:`jaxoptim.make_optimizer`).
 
     Returns:
       The :class:`ParamTable`; ``print`` it for an aligned table.
@@ -667,9 +671,15 @@ def explain(cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None) -> 
 
         if not isinstance(cfg["optim_wrapper"], Mapping):
             raise TypeError(f"optim_wrapper must be a dict, got {cfg['optim_wrapper']!r}")
-        optimizer = mmengine_cfg.optimizer_section(cfg["optim_wrapper"])
+        ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
+        optimizer = mmengine_cfg.optimizer_section(cfg["optim_wrapper"], lr_scale=ratio)
     elif "optimizer" in cfg:
+        from jaxoptim import mmengine_cfg  # mmdet 2.x's auto_scale_lr
+
         optimizer = cfg["optimizer"]
+        ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
+        if ratio is not None:
+            optimizer = mmengine_cfg.scale_lrs(_plain(optimizer), ratio)
     elif "type" in cfg:
         optimizer = cfg
     else:

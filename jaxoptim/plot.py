@@ -26,6 +26,7 @@ def schedule_values(
     iters_per_epoch: int | None = None,
     base_lr: float | np.ndarray | None = None,
     base_momentum: float | np.ndarray | None = None,
+    batch_size: int | None = None,
 ) -> dict[str, np.ndarray]:
     """The lr (and momentum) of a full config at every iteration.
 
@@ -37,6 +38,7 @@ def schedule_values(
       iters_per_epoch: iterations per epoch (by_epoch policies, ``runner.max_epochs``).
       base_lr: the base lr (a number or per-group array); default ``optimizer.lr``.
       base_momentum: the base momentum; default ``optimizer.momentum`` or ``betas[0]``.
+      batch_size: the samples of one iteration, for ``auto_scale_lr`` (as ``make_optimizer``).
 
     Returns:
       ``{'iteration': int array [N], 'lr': float32 array [N] or [N, G]}`` plus ``'momentum'``
@@ -52,9 +54,17 @@ def schedule_values(
       >>> [round(float(v), 4) for v in schedule_values(cfg)['lr']]
       [0.1, 0.1, 0.01, 0.01]
     """
+    from jaxoptim import mmengine_cfg
+
     if "optim_wrapper" in cfg:
-        return _mmengine_values(cfg, max_iters, iters_per_epoch, base_lr, base_momentum)
+        engine = mmengine_cfg.translate(
+            cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size
+        )
+        return _mmengine_values(engine, base_lr, base_momentum)
     optimizer = cfg.get("optimizer") or {}
+    ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
+    if ratio is not None and base_lr is None:
+        optimizer = mmengine_cfg.scale_lrs(dict(optimizer), ratio)
     max_iters = _length(cfg, max_iters, iters_per_epoch)
     lr_config = cfg.get("lr_config")
     if base_lr is None:
@@ -93,11 +103,8 @@ def schedule_values(
     return values
 
 
-def _mmengine_values(cfg, max_iters, iters_per_epoch, base_lr, base_momentum):
-    """:func:`schedule_values` for an mmengine config (``param_scheduler``, ``train_cfg``)."""
-    from jaxoptim import mmengine_cfg
-
-    engine = mmengine_cfg.translate(cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch)
+def _mmengine_values(engine, base_lr, base_momentum):
+    """:func:`schedule_values` for a translated mmengine config."""
     if engine.max_iters is None:
         raise ValueError("plot: no length: pass max_iters or set train_cfg")
     optimizer = engine.mmcv["optimizer"]
@@ -173,6 +180,7 @@ def plot_schedules(
     iters_per_epoch: int | None = None,
     base_lr: float | np.ndarray | None = None,
     base_momentum: float | np.ndarray | None = None,
+    batch_size: int | None = None,
 ) -> Path:
     """Writes a PNG of the config's lr (and momentum) against the iteration.
 
@@ -183,6 +191,7 @@ def plot_schedules(
       iters_per_epoch: iterations per epoch.
       base_lr: the base lr; default ``optimizer.lr``.
       base_momentum: the base momentum; default ``optimizer.momentum`` or ``betas[0]``.
+      batch_size: the samples of one iteration, for ``auto_scale_lr``.
 
     Returns:
       The path written.
@@ -196,6 +205,7 @@ def plot_schedules(
         iters_per_epoch=iters_per_epoch,
         base_lr=base_lr,
         base_momentum=base_momentum,
+        batch_size=batch_size,
     )
     if "optim_wrapper" in cfg:
         scheds = cfg.get("param_scheduler") or []
