@@ -219,3 +219,50 @@ def test_every_leaf_frozen_trains_nothing_and_keeps_no_state():
     for got, start in zip(jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(PARAMS)):
         np.testing.assert_array_equal(got, start)
     assert not [x for x in jax.tree_util.tree_leaves(state.inner_state) if x.ndim > 0]
+
+
+def test_groups_train_under_the_full_chain_and_resume_exactly(tmp_path):
+    from jaxoptim import TrainState, make_train_step, restore_checkpoint, save_checkpoint
+
+    name = _register("UserLionFullChain", optax.lion)
+    cfg = dict(
+        optimizer=dict(
+            type=name,
+            learning_rate=0.01,
+            weight_decay=0.1,
+            paramwise_cfg=dict(
+                norm_decay_mult=0.0,
+                custom_keys={"head": dict(lr_mult=0.1), "backbone.conv": dict(frozen=True)},
+            ),
+        ),
+        fp16=dict(loss_scale=dict(init_scale=256.0)),
+        optimizer_config=dict(grad_clip=dict(max_norm=1.0), cumulative_iters=2),
+        lr_config=dict(policy="step", step=[4], by_epoch=False),
+        runner=dict(max_iters=8),
+    )
+    tx = make_optimizer(cfg)
+
+    def loss_fn(p, batch):
+        h = batch @ p["backbone"]["conv"]["kernel"] * p["backbone"]["bn"]["scale"]
+        return jnp.mean((h @ p["head"]["kernel"] + p["head"]["bias"]) ** 2)
+
+    step = make_train_step(loss_fn, tx, precision="float16")
+    batch = jnp.linspace(-1.0, 1.0, 8, dtype=jnp.float32).reshape(4, 2)
+    def fresh():  # the step donates its state: never hand it the module's PARAMS
+        return TrainState.create(params=jax.tree_util.tree_map(jnp.copy, PARAMS), tx=tx)
+
+    state = fresh()
+    for _ in range(4):
+        state, metrics = step(state, batch)
+    assert not bool(metrics["skipped"])
+    np.testing.assert_array_equal(
+        state.params["backbone"]["conv"]["kernel"], PARAMS["backbone"]["conv"]["kernel"]
+    )
+    assert not np.allclose(state.params["head"]["kernel"], PARAMS["head"]["kernel"])
+    save_checkpoint(tmp_path, state, step=4)
+    resumed = restore_checkpoint(tmp_path, fresh())
+    for _ in range(3):
+        state, _ = step(state, batch)
+        resumed, _ = step(resumed, batch)
+    for a, b in zip(jax.tree_util.tree_leaves(state), jax.tree_util.tree_leaves(resumed)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
