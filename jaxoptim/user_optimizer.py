@@ -151,10 +151,10 @@ def user_optimizer(
             instances[pg] = made
         return pg, instances[pg]
 
-    def routed(tree: Any) -> tuple[ParamGroups, list[_Group], optax.GradientTransformation]:
+    def routed(tree: Any) -> tuple[list[_Group], optax.GradientTransformation]:
         pg, made = groups_of(tree)
         if len(made) == 1 and not any(leaf.frozen for leaf in pg.leaves):
-            return pg, made, made[0].tx
+            return made, made[0].tx
         label_of = {(g.lr_index, g.overrides): g.label for g in made}
         labels = [
             _FROZEN if leaf.frozen else label_of[(leaf.lr_index, leaf.overrides)]
@@ -164,15 +164,15 @@ def user_optimizer(
         if _FROZEN in labels:
             transforms[_FROZEN] = optax.set_to_zero()
         treedef = jax.tree_util.tree_structure(tree)
-        return pg, made, optax.partition(transforms, jax.tree_util.tree_unflatten(treedef, labels))
+        return made, optax.partition(transforms, jax.tree_util.tree_unflatten(treedef, labels))
 
     def init_fn(params):
-        return routed(params)[2].init(params)
+        return routed(params)[1].init(params)
 
     def update_fn(updates, state, params=None, *, hyperparams=None, **extra_args):
         if params is not None:
             check_shapes(name, updates, params)
-        pg, made, tx = routed(updates)
+        made, tx = routed(updates)
         if lr_key is not None and hyperparams is not None:
             single = len(made) == 1 and tx is made[0].tx
             state = _with_live_lr(state, made, single, lr_key, hyperparams["lr"])
