@@ -21,6 +21,7 @@ _EXPORTS = {
     "TrainState": "jaxoptim.train_step",
     "make_train_step": "jaxoptim.train_step",
     "current_loss_scale": "jaxoptim.train_step",
+    "report_val_metrics": "jaxoptim.train_step",
     "scaler_state_dict": "jaxoptim.loss_scale",
     "load_scaler_state_dict": "jaxoptim.loss_scale",
     "find_unused_params": "jaxoptim.unused",

@@ -26,6 +26,7 @@ import numpy as np
 import optax
 
 from jaxoptim import accumulation, clipping, loss_scale, mmengine_cfg, paramwise, schedules
+from jaxoptim import plateau as plateau_lib
 from jaxoptim.config import _DELETE_KEY, to_dict
 from jaxoptim.optimizer_base import (
     OptimizerDef,
@@ -61,7 +62,9 @@ class OptimizerInfo:
     """Static facts about a built optimizer (read by the train step; not part of the state).
 
     ``precision`` is a hint from the config (an mmengine AmpOptimWrapper's ``dtype``: ``None``
-    means float16, autocast's default); ``clip_value`` is mmengine's value clipping.
+    means float16, autocast's default); ``clip_value`` is mmengine's value clipping;
+    ``after_val`` is the validation step of ReduceOnPlateau schedulers
+    (:func:`jaxoptim.report_val_metrics` calls it).
     """
 
     optimizer_type: str
@@ -75,6 +78,7 @@ class OptimizerInfo:
     trainable: Callable[[Any], Any] | None = None
     precision: str | None = None
     clip_value: float | None = None
+    after_val: Callable[..., Any] | None = None
 
 
 class Optimizer(optax.GradientTransformationExtraArgs):
@@ -93,11 +97,14 @@ class HyperparamState(NamedTuple):
         update; index 0 is the optimizer's own group. Without a schedule these are live: set
         them in the state and the next update uses them (no recompile).
       inner_state: the state of the wrapped transformation.
+      plateau: ``{'lr' / 'momentum': PlateauState}`` of mmengine's ReduceOnPlateau schedulers
+        (their factors multiply the scheduled values); ``None`` without one.
     """
 
     iteration: jax.Array
     hyperparams: dict[str, jax.Array]
     inner_state: Any
+    plateau: dict[str, plateau_lib.PlateauState] | None = None
 
 
 def drive_hyperparams(
@@ -106,7 +113,9 @@ def drive_hyperparams(
     *,
     lr: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
     momentum: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
-) -> optax.GradientTransformationExtraArgs:
+    plateaus: Mapping[str, plateau_lib.Plateau] | None = None,
+    iters_per_epoch: int | None = None,
+) -> tuple[optax.GradientTransformationExtraArgs, Callable[..., HyperparamState] | None]:
     """Counts iterations and hands the scheduled group hyperparameters to ``inner``.
 
     Args:
@@ -114,10 +123,15 @@ def drive_hyperparams(
       groups: ``tree -> ParamGroups``, giving the base value of every group.
       lr: ``bases -> schedule``; ``None`` keeps the live values in the state.
       momentum: the same for the momentum (``momentum`` or ``betas[0]``).
+      plateaus: ReduceOnPlateau schedulers by parameter; each needs that parameter's schedule
+        (a constant one when it has no other scheduler).
+      iters_per_epoch: the epoch length (the plateaus count epochs).
 
     Returns:
-      The driving transformation (state :class:`HyperparamState`).
+      The driving transformation (state :class:`HyperparamState`), and with ``plateaus`` the
+      validation step ``(state, params, metrics) -> state`` (else ``None``).
     """
+    plateaus = dict(plateaus or {})
 
     def schedules_for(params):
         pg = groups(params)
@@ -128,10 +142,12 @@ def drive_hyperparams(
             fns["momentum"] = momentum(np.asarray(pg.momentum, np.float64))
         return pg, fns
 
-    def values(pg, fns, iteration, current):
+    def values(pg, fns, iteration, current, plateau):
         hp = dict(current)
         for key, fn in fns.items():
             hp[key] = jnp.broadcast_to(jnp.asarray(fn(iteration), jnp.float32), (len(hp[key]),))
+            if plateau is not None and key in plateau:
+                hp[key] = hp[key] * plateau[key].scale
         return hp
 
     def init_fn(params):
@@ -139,18 +155,43 @@ def drive_hyperparams(
         hp = {"lr": jnp.asarray(pg.lr, jnp.float32)}
         if pg.momentum:
             hp["momentum"] = jnp.asarray(pg.momentum, jnp.float32)
+        plateau = {k: plateau_lib.init(p, len(hp[k])) for k, p in plateaus.items() if k in hp}
+        plateau = plateau or None
         iteration = jnp.zeros([], jnp.int32)
-        return HyperparamState(iteration, values(pg, fns, iteration, hp), inner.init(params))
+        hp = values(pg, fns, iteration, hp, plateau)
+        return HyperparamState(iteration, hp, inner.init(params), plateau)
 
     def update_fn(updates, state, params=None, **extra_args):
         pg, fns = schedules_for(params if params is not None else updates)
-        hp = values(pg, fns, state.iteration, state.hyperparams)
+        hp = values(pg, fns, state.iteration, state.hyperparams, state.plateau)
         updates, inner_state = inner.update(
             updates, state.inner_state, params, hyperparams=hp, **extra_args
         )
-        return updates, HyperparamState(state.iteration + 1, hp, inner_state)
+        return updates, HyperparamState(state.iteration + 1, hp, inner_state, state.plateau)
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    def after_val(state: HyperparamState, params: Any, metrics: Mapping[str, Any]):
+        if state.plateau is None:
+            return state
+        pg, fns = schedules_for(params)
+        upcoming = values(pg, fns, state.iteration, state.hyperparams, state.plateau)
+        epochs = state.iteration // iters_per_epoch
+        plateau = dict(state.plateau)
+        for key, p in plateaus.items():
+            if key not in plateau:
+                continue
+            if p.monitor not in metrics:
+                raise KeyError(
+                    f"{p.where} monitors {p.monitor!r}, which the metrics lack (they have "
+                    f"{sorted(metrics)})"
+                )
+            plateau[key] = plateau_lib.step(
+                p, plateau[key], metrics[p.monitor], upcoming[key], epochs
+            )
+        # the next update recomputes the values; keep the reported ones as they were
+        return state._replace(plateau=plateau)
+
+    transformation = optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return transformation, (after_val if plateaus else None)
 
 
 _SECTIONS = mmengine_cfg.MMCV_SECTIONS  # the mmcv-style sections make_optimizer reads
@@ -482,7 +523,15 @@ def make_optimizer(
                 momentum_config, bases, max_iters=max_iters, iters_per_epoch=iters_per_epoch
             )
 
-    tx = drive_hyperparams(core, groups, lr=lr_fn, momentum=momentum_fn)
+    plateaus = engine.plateaus if engine is not None else {}
+    tx, after_val = drive_hyperparams(
+        core,
+        groups,
+        lr=lr_fn,
+        momentum=momentum_fn,
+        plateaus=plateaus,
+        iters_per_epoch=engine.iters_per_epoch if engine is not None else None,
+    )
     built = Optimizer(tx.init, tx.update)
     built.info = OptimizerInfo(
         optimizer_type=opt_type,
@@ -496,5 +545,6 @@ def make_optimizer(
         trainable=trainable,
         precision=engine.precision if engine is not None else None,
         clip_value=engine.clip_value if engine is not None else None,
+        after_val=after_val,
     )
     return built

@@ -68,6 +68,8 @@ class Translated:
       momentum: the same for the momentum schedulers (``momentum`` or ``betas[0]``).
       generic_momentum: the ``*ParamScheduler(param_name='momentum')`` entries, which need
         an optimizer with ``momentum`` (not ``betas``).
+      plateaus: the ``ReduceOnPlateau*`` schedulers by parameter (:mod:`jaxoptim.plateau`).
+      iters_per_epoch: the epoch length, when known.
     """
 
     mmcv: dict[str, Any]
@@ -77,6 +79,8 @@ class Translated:
     lr: Callable[[np.ndarray], Callable[[Any], Any]] | None
     momentum: Callable[[np.ndarray], Callable[[Any], Any]] | None
     generic_momentum: tuple[str, ...] = ()
+    plateaus: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    iters_per_epoch: int | None = None
 
 
 def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
@@ -389,6 +393,8 @@ def translate(
         lr=param_scheduler.schedules_for(schedulers, "lr", when),
         momentum=param_scheduler.schedules_for(schedulers, "momentum", when),
         generic_momentum=tuple(param_scheduler.generic_momentum(schedulers)),
+        plateaus=param_scheduler.plateaus_for(schedulers, when),
+        iters_per_epoch=when.iters_per_epoch,
     )
 
 

@@ -52,6 +52,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from jaxoptim import plateau
 from jaxoptim.schedules import (
     _anneal_cos,
     _anneal_linear,
@@ -110,7 +111,6 @@ for _kind in _KEYS:
     if _kind != "OneCycle":  # mmengine has no OneCycleMomentum
         TYPES[f"{_kind}Momentum"] = (_kind, "momentum")
     TYPES[f"{_kind}ParamScheduler"] = (_kind, None)
-_PLATEAU = ("ReduceOnPlateauLR", "ReduceOnPlateauMomentum", "ReduceOnPlateauParamScheduler")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -479,13 +479,13 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
         raise TypeError(f"param_scheduler[{index}] must be a dict, got {cfg!r}")
     name = cfg.get("type")
     where = _where(index, cfg)
-    if name in _PLATEAU:
-        raise ValueError(
-            f"{where}: ReduceOnPlateau schedulers step on validation metrics, which an optax "
-            "transformation never sees; not supported"
-        )
+    if name in plateau.TYPES:
+        return None  # validation-driven state: plateaus_for
     if name not in TYPES:
-        raise KeyError(f"{where}: unknown scheduler type {name!r}; supported: {sorted(TYPES)}")
+        raise KeyError(
+            f"{where}: unknown scheduler type {name!r}; supported: "
+            f"{sorted([*TYPES, *plateau.TYPES])}"
+        )
     kind, target = TYPES[name]
     allowed = {**_COMMON, **_KEYS[kind]}
     if target is None:
@@ -673,6 +673,28 @@ def generic_momentum(param_scheduler: Any) -> list[str]:
     ]
 
 
+def plateaus_for(param_scheduler: Any, timing: Timing) -> dict[str, plateau.Plateau]:
+    """The ``ReduceOnPlateau*`` schedulers by parameter (``'lr'`` / ``'momentum'``), validated.
+
+    Examples:
+      >>> cfg = [dict(type='LinearLR', by_epoch=False, end=5), dict(type='ReduceOnPlateauLR')]
+      >>> {k: p.patience for k, p in plateaus_for(cfg, Timing(iters_per_epoch=10)).items()}
+      {'lr': 10}
+    """
+    found: dict[str, plateau.Plateau] = {}
+    for index, cfg in enumerate(parse(param_scheduler)):
+        if not (isinstance(cfg, Mapping) and cfg.get("type") in plateau.TYPES):
+            continue
+        p = plateau.parse(index, cfg, timing.iters_per_epoch, timing.max_epochs)
+        if p.param in found:
+            raise ValueError(
+                f"{p.where}: a second ReduceOnPlateau scheduler of {p.param!r} (the first: "
+                f"{found[p.param].where}); jaxoptim keeps one per parameter"
+            )
+        found[p.param] = p
+    return found
+
+
 def schedules_for(
     param_scheduler: Any, param: str, timing: Timing
 ) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:
@@ -716,9 +738,17 @@ def schedules_for(
         for index, cfg in enumerate(parse(param_scheduler))
         if (s := _parse(index, cfg, param, timing)) is not None
     ]
+    reduce_on_plateau = plateaus_for(param_scheduler, timing).get(param)
     if not scheds:
-        return None
+        if reduce_on_plateau is None:
+            return None
+        return lambda bases: _constant(np.asarray(bases, np.float64))
     one_cycle = [s for s in scheds if s.kind == "OneCycle"]
+    if one_cycle and reduce_on_plateau is not None:
+        raise ValueError(
+            f"{reduce_on_plateau.where} cannot follow {one_cycle[0].where}: OneCycleLR sets "
+            "the lr from its own phases, so a reduction would not persist (mmengine)"
+        )
     if one_cycle:
         if len(scheds) > 1:
             others = ", ".join(s.where for s in scheds if s is not one_cycle[0])
@@ -738,6 +768,8 @@ def schedules_for(
 
     def factory(bases) -> Callable[[Any], Any]:
         base = np.asarray(bases, np.float64)
+        if reduce_on_plateau is not None:
+            _check_multiplicative(reduce_on_plateau, scheds, base)
         why = _no_closed_form(scheds, base)
         if why is None:
             return _chain(scheds, base)
@@ -745,6 +777,22 @@ def schedules_for(
         return tabulated(base)
 
     return factory
+
+
+def _constant(base: np.ndarray) -> Callable[[Any], Any]:
+    value = _f32(base)
+    return lambda iteration: jnp.asarray(value)
+
+
+def _check_multiplicative(p: plateau.Plateau, scheds: list[_Scheduler], base: np.ndarray) -> None:
+    """A plateau's factor commutes with multiplicative schedulers only (see :mod:`plateau`)."""
+    _, anchors = _plan(scheds, base)
+    if anchors:
+        raise ValueError(
+            f"{p.where} with {anchors[0][2].where}: an anchored scheduler (cosine / poly with "
+            "eta_min != 0, CosineRestart, a cosine past T_max) rebuilds the value from its "
+            "anchor, so a reduction has no closed form; use eta_min=0 or drop one of them"
+        )
 
 
 def _check_one_cycle_length(s: _Scheduler, timing: Timing) -> None:

@@ -22,7 +22,7 @@ import functools
 import logging
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import flax.linen as nn
@@ -76,6 +76,57 @@ class TrainState(struct.PyTreeNode):
             opt_state=tx.init(params),
             model_state={} if model_state is None else model_state,
         )
+
+
+def report_val_metrics(
+    tx: optax.GradientTransformation, state: TrainState, metrics: Mapping[str, Any]
+) -> TrainState:
+    """Steps mmengine's ``ReduceOnPlateau*`` schedulers on validation metrics.
+
+    Call it after each validation, as mmengine's ``ParamSchedulerHook.after_val_epoch`` does,
+    with the metrics dict (``{'loss': ..., 'accuracy': ...}``; the scheduler reads its
+    ``monitor`` key). The epoch is the state's iteration // the epoch length. Without a
+    ReduceOnPlateau scheduler in ``tx``'s config the state comes back unchanged.
+
+    Args:
+      tx: the transformation :func:`jaxoptim.make_optimizer` built ``state`` with.
+      state: the train state after the epoch.
+      metrics: metric name -> value (a number or a scalar array).
+
+    Returns:
+      ``state`` whose optimizer state holds the schedulers' new factors; the next step trains
+      with the reduced values.
+
+    Raises:
+      KeyError: ``metrics`` lacks a scheduler's ``monitor`` (mmengine: the same).
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> from jaxoptim import make_optimizer
+      >>> cfg = dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+      ...            param_scheduler=dict(type='ReduceOnPlateauLR', patience=0, factor=0.5),
+      ...            train_cfg=dict(by_epoch=True, max_epochs=3))
+      >>> tx = make_optimizer(cfg, iters_per_epoch=1)
+      >>> state = TrainState.create(params={'w': jnp.zeros(2)}, tx=tx)
+      >>> step = make_train_step(lambda p, b: jnp.sum((p['w'] - b) ** 2), tx)
+      >>> lrs = []
+      >>> for loss in (1.0, 1.0, 1.0):  # no improvement after the first: halve each time
+      ...     state, metrics = step(state, jnp.ones(2))
+      ...     lrs.append(round(float(metrics['lr']), 6))
+      ...     state = report_val_metrics(tx, state, {'loss': loss})
+      >>> lrs
+      [0.1, 0.1, 0.05]
+    """
+    after_val = getattr(getattr(tx, "info", None), "after_val", None)
+    if after_val is None:
+        return state
+    hyper = state.opt_state
+    if not isinstance(hyper, HyperparamState):
+        raise TypeError(
+            "report_val_metrics: state.opt_state is not the state of a make_optimizer "
+            f"transformation (got {type(hyper).__name__})"
+        )
+    return state.replace(opt_state=after_val(hyper, state.params, metrics))
 
 
 def current_loss_scale(opt_state: Any) -> jax.Array:

@@ -270,7 +270,7 @@ def test_cli_trains_schedules_and_explains_an_mmengine_config(tmp_path):
         (dict(_cfg(), auto_scale_lr=dict(enable=True, base_batch_size=16)), ValueError,
          "auto_scale_lr"),
         (dict(_cfg(), param_scheduler=[dict(type="ReduceOnPlateauLR", by_epoch=False)]),
-         ValueError, "validation metrics"),
+         ValueError, "by_epoch=False: mmengine supports only True"),
         (dict(optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
               param_scheduler=dict(type="StepMomentum", step_size=1, by_epoch=False)),
          ValueError, "momentum=0"),

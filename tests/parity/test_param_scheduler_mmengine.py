@@ -530,7 +530,7 @@ def test_periodic_cosine_restarts_from_the_base_value_like_mmengine():
 @pytest.mark.parametrize(
     "cfgs, error, match",
     [
-        ([dict(type="ReduceOnPlateauLR")], ValueError, "validation metrics"),
+        ([dict(type="ReduceOnPlateauLR", factor=2.0)], ValueError, "factor"),
         ([dict(type="OneCycleLR", eta_max=0.1), dict(type="LinearLR")], ValueError, "only"),
         ([dict(type="OneCycleLR", eta_max=0.1, total_steps=5, by_epoch=False)], ValueError,
          "Tried to step"),

@@ -1,0 +1,129 @@
+"""ReduceOnPlateau: configuration errors, the train step, checkpoints and the no-op cases.
+
+The values are checked against mmengine in tests/parity/test_plateau_mmengine.py.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxoptim
+
+
+def _cfg(*schedulers, optimizer=None, max_epochs=6):
+    return dict(
+        optim_wrapper=dict(optimizer=optimizer or dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=list(schedulers),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+    )
+
+
+PLATEAU = dict(type="ReduceOnPlateauLR", patience=0, factor=0.5)
+
+
+def _loss(params, batch):
+    return jnp.sum((params["w"] - batch) ** 2)
+
+
+def _train(tx, epochs, losses, state=None):
+    step = jaxoptim.make_train_step(_loss, tx)
+    state = state or jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    lrs = []
+    for epoch in range(epochs):
+        for _ in range(2):
+            state, metrics = step(state, jnp.ones(2))
+            lrs.append(float(metrics["lr"]))
+        state = jaxoptim.report_val_metrics(tx, state, {"loss": losses[epoch]})
+    return state, lrs, step
+
+
+def test_train_step_reports_the_reduced_lr_and_never_recompiles():
+    tx = jaxoptim.make_optimizer(_cfg(PLATEAU), iters_per_epoch=2)
+    _, lrs, step = _train(tx, 4, [1.0, 1.0, 0.5, 0.5])
+    # epoch 1 improves, 2 does not (halve), 3 improves, 4 does not (its reduction is unseen)
+    np.testing.assert_allclose(lrs, [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05], rtol=1e-6)
+    assert step._cache_size() == 1
+
+
+def test_a_resumed_run_keeps_the_plateau_state(tmp_path):
+    tx = jaxoptim.make_optimizer(_cfg(dict(PLATEAU, patience=1)), iters_per_epoch=2)
+    losses = [1.0, 1.0, 1.0, 1.0, 1.0]
+    state, _, _ = _train(tx, 2, losses)  # one bad epoch counted, no reduction yet
+    jaxoptim.save_checkpoint(tmp_path, state, step=4)
+    target = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    resumed = jaxoptim.restore_checkpoint(tmp_path, target)
+    _, straight, _ = _train(tx, 3, losses[2:], state)
+    _, again, _ = _train(tx, 3, losses[2:], resumed)
+    assert straight == again
+    # epoch 3 is the second bad one in a row (the first is in the checkpoint): halve after it
+    assert straight[:3] == pytest.approx([0.1, 0.1, 0.05])
+
+
+def test_without_a_plateau_scheduler_reporting_changes_nothing():
+    tx = jaxoptim.make_optimizer(dict(type="SGD", lr=0.1))
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    assert jaxoptim.report_val_metrics(tx, state, {"loss": 1.0}) is state
+
+
+def test_a_missing_monitor_is_named():
+    tx = jaxoptim.make_optimizer(_cfg(dict(PLATEAU, monitor="mIoU")), iters_per_epoch=2)
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    with pytest.raises(KeyError, match=r"monitors 'mIoU'.*\['acc', 'loss'\]"):
+        jaxoptim.report_val_metrics(tx, state, {"loss": 1.0, "acc": 0.5})
+
+
+@pytest.mark.parametrize(
+    "schedulers, error, match",
+    [
+        ([dict(PLATEAU, by_epoch=False)], ValueError, "by_epoch=False"),
+        ([dict(PLATEAU, factor=1.0)], ValueError, "factor"),
+        ([dict(PLATEAU, rule="lower")], ValueError, r"rule='lower'.*less"),
+        ([dict(PLATEAU, threshold_rule="pct")], ValueError, "threshold_rule"),
+        ([dict(PLATEAU, threshold=-1)], ValueError, "threshold"),
+        ([dict(PLATEAU, patience=1.5)], ValueError, "patience"),
+        ([dict(PLATEAU, min_value=[0.0, 0.1])], ValueError, "min_value"),
+        ([dict(PLATEAU, mode="min")], KeyError, "mode='min'"),
+        ([dict(PLATEAU, begin=4, end=2)], ValueError, "end=2"),
+        ([PLATEAU, dict(PLATEAU)], ValueError, "second ReduceOnPlateau"),
+        (
+            [dict(type="CosineAnnealingLR", eta_min=1e-3, T_max=6), PLATEAU],
+            ValueError,
+            r"CosineAnnealingLR.*anchored",
+        ),
+        (
+            [dict(type="OneCycleLR", eta_max=0.1, total_steps=12, by_epoch=False), PLATEAU],
+            ValueError,
+            "OneCycleLR",
+        ),
+        (
+            [dict(type="ReduceOnPlateauParamScheduler", param_name="weight_decay")],
+            ValueError,
+            "param_name",
+        ),
+    ],
+)
+def test_bad_plateau_configs_name_the_key(schedulers, error, match):
+    with pytest.raises(error, match=match):
+        tx = jaxoptim.make_optimizer(_cfg(*schedulers), iters_per_epoch=2)
+        tx.init({"w": jnp.zeros(2)})
+
+
+def test_plateau_needs_the_epoch_length():
+    with pytest.raises(ValueError, match="iters_per_epoch"):
+        jaxoptim.make_optimizer(dict(_cfg(PLATEAU), train_cfg=None))
+
+
+def test_momentum_plateau_needs_momentum():
+    cfg = _cfg(dict(type="ReduceOnPlateauMomentum"), optimizer=dict(type="Adagrad", lr=0.1))
+    with pytest.raises(ValueError, match="momentum"):
+        jaxoptim.make_optimizer(cfg, iters_per_epoch=2)
+
+
+def test_cosine_with_eta_min_zero_is_multiplicative_and_allowed():
+    cfg = _cfg(dict(type="CosineAnnealingLR", eta_min=0.0, T_max=6), PLATEAU)
+    tx = jaxoptim.make_optimizer(cfg, iters_per_epoch=2)
+    _, lrs, _ = _train(tx, 3, [1.0, 1.0, 1.0])
+    cosine = [0.1 * (1 + np.cos(np.pi * e / 6)) / 2 for e in range(3)]
+    np.testing.assert_allclose(lrs[::2], [cosine[0], cosine[1], cosine[2] / 2], rtol=1e-5)
