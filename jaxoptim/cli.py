@@ -96,14 +96,9 @@ class Task:
         return loss, {"accuracy": accuracy}
 
     @functools.cached_property
-    def predict(self) -> Any:
-        """Jitted ``(params, images) -> predicted labels`` (compiled once per task)."""
-
-        def predict(params, images):
-            logits = self.model.apply({"params": params}, images)
-            return jnp.argmax(logits.astype(jnp.float32), -1)
-
-        return jax.jit(predict)
+    def evaluate(self) -> Any:
+        """Jitted :meth:`loss_fn` (compiled once per task)."""
+        return jax.jit(self.loss_fn)
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first training batch of epoch 0."""
@@ -288,10 +283,14 @@ def _to_host(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def evaluate(task: Task, params: Any) -> float:
-    """Accuracy on the held-out test images."""
-    predicted = np.asarray(task.predict(params, task.data["test_image"]))
-    return float(np.mean(predicted == task.data["test_label"]))
+def val_metrics(task: Task, params: Any) -> dict[str, float]:
+    """``loss`` (mean cross-entropy) and ``accuracy`` on the held-out test images.
+
+    These are the metrics a ``ReduceOnPlateau*`` scheduler's ``monitor`` can name.
+    """
+    batch = {"image": task.data["test_image"], "label": task.data["test_label"]}
+    loss, aux = task.evaluate(params, batch)
+    return {"loss": float(loss), "accuracy": float(aux["accuracy"])}
 
 
 class _Progress:
@@ -384,7 +383,7 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
     )
 
 
-def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, int]:
+def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, Any, int]:
     """The optimizer, the jitted step and the state to start from (fresh or restored)."""
     tx = jaxoptim.make_optimizer(
         task.cfg,
@@ -401,13 +400,13 @@ def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, in
     if resume:
         if last is None:
             raise CLIError(f"--resume: no checkpoint in {ckpt_dir}")
-        return step_fn, jaxoptim.restore_checkpoint(ckpt_dir, state, step=last), int(last)
+        return tx, step_fn, jaxoptim.restore_checkpoint(ckpt_dir, state, step=last), int(last)
     if last is not None:
         raise CLIError(
             f"{ckpt_dir} already has checkpoints (the latest after {last} iterations): add "
             "--resume to continue that run, or give another --work-dir"
         )
-    return step_fn, state, 0
+    return tx, step_fn, state, 0
 
 
 def _check_run_seed(run_file: Path, seed: int, resume: bool, config: str | Path) -> None:
@@ -459,7 +458,7 @@ def train(
     settings = _run_settings(cfg)
     work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     ckpt_dir = (work_dir / "checkpoints").absolute()
-    step_fn, state, it = _start_state(task, ckpt_dir, resume)
+    tx, step_fn, state, it = _start_state(task, ckpt_dir, resume)
     stop = task.max_iters if max_iters is None else min(int(max_iters), task.max_iters)
     ipe = task.iters_per_epoch
 
@@ -497,15 +496,19 @@ def train(
                     if not settings.ckpt_by_epoch and it % settings.ckpt_interval == 0:
                         saved_at = save()
                 if it == (epoch + 1) * ipe:
-                    accuracy, evaluated_at = evaluate(task, state.params), it
-                    write({"mode": "val", "epoch": epoch + 1, "iter": it, "accuracy": accuracy})
+                    val = val_metrics(task, state.params)
+                    accuracy, evaluated_at = val["accuracy"], it
+                    # mmengine's after_val_epoch: ReduceOnPlateau schedulers read the metrics
+                    state = jaxoptim.report_val_metrics(tx, state, val)
+                    write({"mode": "val", "epoch": epoch + 1, "iter": it, **val})
                     bar.print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}")
                     if settings.ckpt_by_epoch and (epoch + 1) % settings.ckpt_interval == 0:
                         saved_at = save()
             if evaluated_at != it:
-                accuracy = evaluate(task, state.params)
+                val = val_metrics(task, state.params)
+                accuracy = val["accuracy"]
                 epoch = (it - 1) // ipe + 1 if it else 0
-                write({"mode": "val", "epoch": epoch, "iter": it, "accuracy": accuracy})
+                write({"mode": "val", "epoch": epoch, "iter": it, **val})
             if saved_at != it:
                 save()
         finally:

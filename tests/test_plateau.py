@@ -127,3 +127,34 @@ def test_cosine_with_eta_min_zero_is_multiplicative_and_allowed():
     _, lrs, _ = _train(tx, 3, [1.0, 1.0, 1.0])
     cosine = [0.1 * (1 + np.cos(np.pi * e / 6)) / 2 for e in range(3)]
     np.testing.assert_allclose(lrs[::2], [cosine[0], cosine[1], cosine[2] / 2], rtol=1e-5)
+
+
+def test_cli_reports_validation_metrics_to_the_plateau(tmp_path):
+    from pathlib import Path
+
+    from jaxoptim import cli
+
+    config = Path(__file__).resolve().parents[1] / "configs" / "digits_demo_mmengine.py"
+    # an accuracy plateau that must improve by 50% (absolute) each epoch: every epoch after
+    # the first is bad, so with patience 0 the lr halves after epochs 2 and 3
+    options = {
+        "param_scheduler": [
+            dict(
+                type="ReduceOnPlateauLR",
+                monitor="accuracy",
+                rule="greater",
+                threshold=0.5,
+                threshold_rule="abs",
+                patience=0,
+                factor=0.5,
+            )
+        ],
+        "train_cfg.max_epochs": 4,
+        "log_config.interval": 1,
+    }
+    result = cli.train(config, work_dir=tmp_path, cfg_options=options, progress=False)
+    history = result["history"]
+    val = [r for r in history if r["mode"] == "val"]
+    assert [sorted(r) for r in val[:1]] == [["accuracy", "epoch", "iter", "loss", "mode"]]
+    lr_by_epoch = {r["epoch"]: r["lr"] for r in history if r["mode"] == "train"}
+    assert lr_by_epoch == pytest.approx({1: 0.05, 2: 0.05, 3: 0.025, 4: 0.0125})
