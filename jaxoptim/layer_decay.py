@@ -1,4 +1,4 @@
-"""Layer-wise learning-rate decay (BEiT / ViT / ConvNeXt fine-tuning) as optimizer constructors.
+"""Layer-wise learning-rate decay (BEiT / ViT / ConvNeXt / Swin fine-tuning) as constructors.
 
 mmcv's default constructor has no layer-wise decay, so downstream repositories wrote their own.
 Two are restated here, both for parameter pytrees (no model object: the layer of a parameter
@@ -28,33 +28,17 @@ become group hyperparameters, a ``weight_decay`` entry wins), then norm paramete
 named ``bias``, then 1-D leaves, each with its multiplier when set, else ``base_wd``. mmpretrain
 asks the model (``get_layer_depth``) for the number of layers; here it is ``num_layers`` if
 given, else inferred from the names: ViT, the largest block index + 1; ConvNeXt, 12 if stage 2
-has more than 9 blocks, else 6 (mmpretrain's ConvNeXt). Its embeddings are ``cls_token``,
-``pos_embed``, ``patch_embed`` (and ``stem``), not ``mask_token``. Keys mmpretrain silently
-ignores (``bias_lr_mult``, ``dwconv_decay_mult``, ``dcn_offset_lr_mult``, a custom key's
-``lr_mult`` / ``lr``) are errors here, and so are custom keys with entries other than
-``frozen`` when the optimizer has no ``weight_decay`` (mmpretrain then ignores them);
-``frozen=True`` stands for torch's ``requires_grad=False``. Norm parameters are those of kind
-``'norm'`` (:func:`jaxoptim.param_kinds`, or the name fallback), as mmpretrain's are those of
-BatchNorm / InstanceNorm / GroupNorm / LayerNorm modules.
+has more than 9 blocks, else 6 (mmpretrain's ConvNeXt); Swin, ``sum(depths)``. Its embeddings
+are ``cls_token``, ``pos_embed``, ``patch_embed`` (and ``stem``), not ``mask_token``; Swin's
+are ``patch_embed`` alone. Keys mmpretrain silently ignores (``bias_lr_mult``,
+``dwconv_decay_mult``, ``dcn_offset_lr_mult``, a custom key's ``lr_mult`` / ``lr``) are errors
+here, and so are custom keys with entries other than ``frozen`` when the optimizer has no
+``weight_decay`` (mmpretrain then ignores them); ``frozen=True`` stands for torch's
+``requires_grad=False``. Norm parameters are those of kind ``'norm'``
+(:func:`jaxoptim.param_kinds`, or the name fallback), as mmpretrain's are those of BatchNorm /
+InstanceNorm / GroupNorm / LayerNorm modules.
 
-Layer ids (``layer_id_rule``; mmseg picks by the backbone's class name, which a pytree lacks):
-
-* ``'vit'`` (default; BEiT, MAE, ViT): 0 for a name containing one of ``embed_keys``; ``i + 1``
-  for block ``i``, the first group of ``layer_pattern`` (default: ``blocks_3``, ``blocks.3``,
-  ``layers.3``, ``layer_3``, ``Block_3``, ...); ``num_layers + 1`` for the rest.
-* ``'convnext'``: 0 for ``embed_keys`` (``stem``, ...); downsample layer ``s`` (the stem is
-  ``s = 0``) -> 0, 2, 3, ``num_layers`` for ``s`` = 0..3; block ``b`` of stage ``s`` -> 1, 2,
-  ``3 + b // 3``, ``num_layers``; ``num_layers + 1`` for the rest. With ``decay_type=
-  'stage_wise'`` (mmseg only; it implies ``'convnext'``): downsample layers 0, stage ``s``
-  ``s + 1``. ``downsample_pattern`` (default: ``downsample_layers.1``, ``downsample_layers_1``
-  and timm's ``stages.1.downsample``; the stage is its first group that matched) and
-  ``stage_pattern`` (groups: stage, block; default: ``stages.2.11``, ``stages_2.blocks_11``,
-  ``stages_2_11`` (linen's nested lists), ``stages.2.blocks.11``, ``stage2.layers_11``, ...)
-  find them; a name with ``stage`` or ``downsample`` that neither matches draws a warning.
-
-A block whose id would pass ``num_layers`` is an error that names ``num_layers``, and so is a
-tree in which no name matches the block pattern (with the wrong rule every lr would be the
-head's).
+Layer ids (``layer_id_rule``: ``'vit'``, ``'convnext'``, ``'swin'``): :mod:`jaxoptim.layer_ids`.
 
 Config::
 
@@ -68,241 +52,25 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from jaxoptim.layer_ids import (
+    DEFAULT_EMBED_KEYS,
+    MMPRETRAIN_EMBED_KEYS,
+    RULE_KEYS,
+    Rule,
+    parse_rule,
+)
 from jaxoptim.paramwise import _PARAMWISE_KEYS, DefaultOptimizerConstructor, ParamRow, ParamTable
 from jaxoptim.registry import OPTIMIZER_BUILDERS
 
-DEFAULT_LAYER_PATTERN = r"(?:^|\.)(?:blocks|layers|block|layer|Block|Layer)[._](\d+)(?:\.|$)"
-DEFAULT_STAGE_PATTERN = r"(?:^|\.)stages?[._]?(\d+)[._](?:(?:blocks?|layers?)[._]?)?(\d+)(?:\.|$)"
-DEFAULT_DOWNSAMPLE_PATTERN = (
-    r"(?:^|\.)(?:(?:downsample_layers?|downsamples?)[._]?(\d+)|stages?[._]?(\d+)[._]downsample)"
-    r"(?:[._]|$)"
-)
-DEFAULT_EMBED_KEYS = ("patch_embed", "pos_embed", "cls_token", "mask_token", "stem")
-# mmpretrain's ViT: exactly cls_token, pos_embed and patch_embed.* are depth 0 (not mask_token).
-MMPRETRAIN_EMBED_KEYS = ("patch_embed", "pos_embed", "cls_token", "stem")
-LAYER_ID_RULES = ("vit", "convnext")
 DECAY_TYPES = ("layer_wise", "layer_wise_vit", "stage_wise")
-# key -> (layer_id_rule it belongs to, default, groups it needs)
-_PATTERNS = {
-    "layer_pattern": ("vit", DEFAULT_LAYER_PATTERN, 1),
-    "stage_pattern": ("convnext", DEFAULT_STAGE_PATTERN, 2),
-    "downsample_pattern": ("convnext", DEFAULT_DOWNSAMPLE_PATTERN, 1),
-}
-_RULE_KEYS = ("layer_id_rule", "embed_keys", *_PATTERNS)
-_MMSEG_KEYS = ("num_layers", "layer_decay_rate", "decay_rate", "decay_type", *_RULE_KEYS)
-_MMPRETRAIN_KEYS = ("num_layers", "layer_decay_rate", *_RULE_KEYS)
+_MMSEG_KEYS = ("num_layers", "layer_decay_rate", "decay_rate", "decay_type", *RULE_KEYS)
+_MMPRETRAIN_KEYS = ("num_layers", "layer_decay_rate", *RULE_KEYS)
 _MMPRETRAIN_DECAY_KEYS = ("custom_keys", "norm_decay_mult", "bias_decay_mult", "flat_decay_mult")
 _MMPRETRAIN_IGNORES = ("bias_lr_mult", "dcn_offset_lr_mult", "dwconv_decay_mult", "dialect")
-
-
-def layer_id(name: str, num_layers: int, pattern: re.Pattern, embed_keys: Sequence[str]) -> int:
-    """The ViT layer id of a parameter: 0 for embeddings, ``i + 1`` for block ``i``, else last.
-
-    Examples:
-      >>> p = re.compile(DEFAULT_LAYER_PATTERN)
-      >>> [layer_id(n, 12, p, DEFAULT_EMBED_KEYS) for n in
-      ...  ['backbone.patch_embed.kernel', 'backbone.blocks_0.attn.kernel',
-      ...   'backbone.blocks.11.mlp.bias', 'head.kernel']]
-      [0, 1, 12, 13]
-    """
-    if any(key in name for key in embed_keys):
-        return 0
-    match = pattern.search(name)
-    if match:
-        return _checked(name, int(match.group(1)) + 1, num_layers)
-    return num_layers + 1
-
-
-def convnext_position(
-    name: str, stage_pattern: re.Pattern, downsample_pattern: re.Pattern
-) -> tuple[int, int | None] | None:
-    """``(stage, block)`` of a ConvNeXt block, ``(stage, None)`` of a downsample layer, or None.
-
-    Examples:
-      >>> s, d = re.compile(DEFAULT_STAGE_PATTERN), re.compile(DEFAULT_DOWNSAMPLE_PATTERN)
-      >>> [convnext_position(n, s, d) for n in
-      ...  ['backbone.stages.2.11.dwconv.weight', 'backbone.stages_2.blocks_11.dwconv.kernel',
-      ...   'backbone.stages_2_11.pwconv1.kernel', 'backbone.downsample_layers_3.layers_1.bias',
-      ...   'stages.1.downsample.1.weight', 'backbone.norm3.scale']]
-      [(2, 11), (2, 11), (2, 11), (3, None), (1, None), None]
-    """
-    match = downsample_pattern.search(name)
-    if match:
-        groups = [g for g in match.groups() if g is not None]
-        if not groups:
-            raise ValueError(
-                f"paramwise_cfg.downsample_pattern={downsample_pattern.pattern!r} matched "
-                f"{name!r} but no group captured the stage index"
-            )
-        return int(groups[0]), None
-    match = stage_pattern.search(name)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    return None
-
-
-def convnext_layer_id(
-    name: str,
-    num_layers: int,
-    stage_pattern: re.Pattern,
-    downsample_pattern: re.Pattern,
-    embed_keys: Sequence[str],
-    *,
-    stage_wise: bool = False,
-) -> int:
-    """mmseg's / mmpretrain's ConvNeXt layer id (``stage_wise``: mmseg's stage id).
-
-    Examples:
-      >>> s, d = re.compile(DEFAULT_STAGE_PATTERN), re.compile(DEFAULT_DOWNSAMPLE_PATTERN)
-      >>> names = ['backbone.downsample_layers.0.0.weight', 'backbone.stages.0.2.gamma',
-      ...          'backbone.downsample_layers.1.1.weight', 'backbone.stages.2.26.gamma',
-      ...          'backbone.stages.3.0.gamma', 'backbone.norm3.weight', 'decode_head.conv.bias']
-      >>> [convnext_layer_id(n, 12, s, d, DEFAULT_EMBED_KEYS) for n in names]
-      [0, 1, 2, 11, 12, 13, 13]
-      >>> [convnext_layer_id(n, 12, s, d, DEFAULT_EMBED_KEYS, stage_wise=True) for n in names]
-      [0, 1, 0, 3, 4, 13, 13]
-    """
-    if any(key in name for key in embed_keys):
-        return 0
-    position = convnext_position(name, stage_pattern, downsample_pattern)
-    if position is None:
-        return num_layers + 1
-    stage, block = position
-    if stage_wise:
-        return 0 if block is None else _checked(name, stage + 1, num_layers)
-    if stage > 3:
-        raise ValueError(
-            f"parameter {name!r} is in stage {stage}, but ConvNeXt's layer ids know stages 0-3 "
-            "(check paramwise_cfg.stage_pattern / downsample_pattern)"
-        )
-    if block is None:
-        return (0, 2, 3, num_layers)[stage]
-    return _checked(name, (1, 2, 3 + block // 3, num_layers)[stage], num_layers)
-
-
-def _checked(name: str, lid: int, num_layers: int) -> int:
-    # An id past num_layers would give a block the head's lr or more: the decay would invert.
-    if lid > num_layers:
-        raise ValueError(
-            f"paramwise_cfg.num_layers={num_layers}, but parameter {name!r} has layer id {lid}: "
-            "num_layers must be at least every block's layer id"
-        )
-    return lid
-
-
-@dataclasses.dataclass(frozen=True)
-class _Rule:
-    """A compiled ``layer_id_rule``: the family, its patterns and the embedding keys."""
-
-    family: str
-    stage_wise: bool
-    embed_keys: tuple[str, ...]
-    patterns: Mapping[str, re.Pattern]
-
-    def layer_id(self, name: str, num_layers: int) -> int:
-        if self.family == "vit":
-            return layer_id(name, num_layers, self.patterns["layer_pattern"], self.embed_keys)
-        return convnext_layer_id(
-            name,
-            num_layers,
-            self.patterns["stage_pattern"],
-            self.patterns["downsample_pattern"],
-            self.embed_keys,
-            stage_wise=self.stage_wise,
-        )
-
-    def blocks(self, names: Sequence[str]) -> list[tuple[int, int]]:
-        """``(stage, block)`` of every block name (stage 0 for a ViT)."""
-        out = []
-        for name in names:
-            if self.family == "vit":
-                match = self.patterns["layer_pattern"].search(name)
-                position = (0, int(match.group(1))) if match else None
-            else:
-                position = convnext_position(
-                    name, self.patterns["stage_pattern"], self.patterns["downsample_pattern"]
-                )
-            if position is not None and position[1] is not None:
-                out.append(position)
-        return out
-
-    def check(self, names: Sequence[str]) -> list[tuple[int, int]]:
-        """The blocks; none is an error (with the wrong rule every lr would be the head's)."""
-        blocks = self.blocks(names)
-        if not blocks:
-            key = "layer_pattern" if self.family == "vit" else "stage_pattern"
-            raise ValueError(
-                f"paramwise_cfg.layer_id_rule={self.family!r}: no parameter name matches "
-                f"{key}={self.patterns[key].pattern!r} (names look like {list(names[:4])}); set "
-                f"layer_id_rule (one of {list(LAYER_ID_RULES)}) or {key}"
-            )
-        return blocks
-
-    def infer_num_layers(self, names: Sequence[str]) -> int:
-        """mmpretrain's layer count: ViT blocks; ConvNeXt 12 if stage 2 has > 9 blocks, else 6."""
-        blocks = self.check(names)
-        if self.family == "vit":
-            return max(b for _, b in blocks) + 1
-        stage2 = [b for s, b in blocks if s == 2]
-        if not stage2:
-            raise ValueError(
-                "paramwise_cfg.num_layers is not set and no name is a stage-2 ConvNeXt block "
-                "(mmpretrain counts layers from stage 2's depth); set num_layers"
-            )
-        return 12 if max(stage2) + 1 > 9 else 6
-
-    def unplaced(self, names: Sequence[str]) -> list[str]:
-        """ConvNeXt names that look like stages but match no pattern (they get the head's lr)."""
-        if self.family != "convnext":
-            return []
-        return [
-            n
-            for n in names
-            if re.search("stage|downsample", n, re.IGNORECASE)
-            and not any(k in n for k in self.embed_keys)
-            and convnext_position(
-                n, self.patterns["stage_pattern"], self.patterns["downsample_pattern"]
-            )
-            is None
-        ]
-
-
-def _parse_rule(own: Mapping[str, Any], *, stage_wise: bool, embed_default: Sequence[str]) -> _Rule:
-    family = own.get("layer_id_rule", "convnext" if stage_wise else "vit")
-    if family not in LAYER_ID_RULES:
-        raise ValueError(f"paramwise_cfg.layer_id_rule={family!r}: one of {list(LAYER_ID_RULES)}")
-    if stage_wise and family != "convnext":
-        raise ValueError(
-            f"paramwise_cfg.decay_type='stage_wise' needs layer_id_rule='convnext' "
-            f"(mmsegmentation defines stage ids for ConvNeXt only), got layer_id_rule={family!r}"
-        )
-    patterns = {}
-    for key, (owner, default, groups) in _PATTERNS.items():
-        if owner != family:
-            if key in own:
-                raise ValueError(
-                    f"paramwise_cfg.{key} applies to layer_id_rule={owner!r}, not {family!r}"
-                )
-            continue
-        value = own.get(key, default)
-        try:
-            patterns[key] = re.compile(value)
-        except (re.error, TypeError) as err:
-            raise ValueError(f"paramwise_cfg.{key}={value!r} is not a regex: {err}") from err
-        if patterns[key].groups < groups:
-            raise ValueError(
-                f"paramwise_cfg.{key}={value!r} needs {groups} group(s) capturing "
-                + ("the block index" if key == "layer_pattern" else "the stage (and block) index")
-            )
-    embed_keys = own.get("embed_keys", embed_default)
-    if isinstance(embed_keys, str) or not all(isinstance(k, str) for k in embed_keys):
-        raise TypeError(f"paramwise_cfg.embed_keys must be a list of str, got {embed_keys!r}")
-    return _Rule(family, stage_wise, tuple(embed_keys), patterns)
 
 
 def _check_keys(cfg: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
@@ -334,7 +102,7 @@ def _rate(key: str, value: Any) -> float:
 
 
 def _decayed(
-    table: ParamTable, rule: _Rule, num_layers: int, rate: float, lr: float | None
+    table: ParamTable, rule: Rule, num_layers: int, rate: float, lr: float | None
 ) -> ParamTable:
     """The table with every trainable lr times ``rate ** (num_layers + 1 - layer_id)``."""
     if lr is None:
@@ -343,6 +111,13 @@ def _decayed(
             "config has no `lr` and the optimizer has no default one"
         )
     unplaced = rule.unplaced([row.name for row in table])
+    if unplaced and rule.family == "swin":
+        raise ValueError(
+            f"layer_id_rule='swin': {unplaced[:5]} name a stage but match neither "
+            f"paramwise_cfg.stage_pattern={rule.patterns['stage_pattern'].pattern!r} nor "
+            f"downsample_pattern={rule.patterns['downsample_pattern'].pattern!r}; set them "
+            "(they would get the head's lr)"
+        )
     if unplaced:
         warnings.warn(
             f"layer decay: {unplaced[:5]} look like ConvNeXt stages but match neither "
@@ -373,9 +148,10 @@ class LayerDecayOptimizerConstructor(DefaultOptimizerConstructor):
       paramwise_cfg: the default constructor's keys plus ``num_layers`` (int > 0, required),
         ``layer_decay_rate`` or its alias ``decay_rate`` (float in (0, 1], required),
         ``decay_type`` (``'layer_wise'``, ``'layer_wise_vit'`` (mmseg's spelling of it) or
-        ``'stage_wise'``), ``layer_id_rule`` (``'vit'`` or ``'convnext'``), ``embed_keys`` (list
-        of substrings), ``layer_pattern`` (vit), ``stage_pattern`` and ``downsample_pattern``
-        (convnext).
+        ``'stage_wise'``), ``layer_id_rule`` (``'vit'``, ``'convnext'`` or ``'swin'``),
+        ``embed_keys`` (list of substrings), ``layer_pattern`` (vit), ``stage_pattern`` and
+        ``downsample_pattern`` (convnext, swin), ``depths`` (swin; ``num_layers`` must be its
+        sum).
 
     Examples:
       >>> import jax.numpy as jnp
@@ -412,7 +188,7 @@ class LayerDecayOptimizerConstructor(DefaultOptimizerConstructor):
         decay_type = own.get("decay_type", "layer_wise")
         if decay_type not in DECAY_TYPES:
             raise ValueError(f"paramwise_cfg.decay_type={decay_type!r}: one of {list(DECAY_TYPES)}")
-        self.rule = _parse_rule(
+        self.rule = parse_rule(
             own, stage_wise=decay_type == "stage_wise", embed_default=DEFAULT_EMBED_KEYS
         )
 
@@ -420,8 +196,8 @@ class LayerDecayOptimizerConstructor(DefaultOptimizerConstructor):
         table = super().__call__(params, param_kinds)
         if self.layer_decay_rate == 1:
             return table  # no decay: the names need not name layers
-        self.rule.check([row.name for row in table])
-        return _decayed(table, self.rule, self.num_layers, self.layer_decay_rate, self._lr)
+        rule, num_layers = self.rule.prepare([row.name for row in table], self.num_layers)
+        return _decayed(table, rule, num_layers, self.layer_decay_rate, self._lr)
 
 
 @OPTIMIZER_BUILDERS.register_module(name="LearningRateDecayOptimWrapperConstructor")
@@ -433,8 +209,8 @@ class LearningRateDecayOptimWrapperConstructor(DefaultOptimizerConstructor):
       paramwise_cfg: ``layer_decay_rate`` (float in (0, 1], default 1), ``custom_keys``,
         ``norm_decay_mult``, ``bias_decay_mult``, ``flat_decay_mult``, ``bypass_duplicate``,
         and jaxoptim's ``num_layers`` (default: inferred from the names), ``layer_id_rule``
-        (``'vit'`` or ``'convnext'``), ``embed_keys``, ``layer_pattern``, ``stage_pattern`` and
-        ``downsample_pattern``.
+        (``'vit'``, ``'convnext'`` or ``'swin'``), ``embed_keys``, ``layer_pattern``,
+        ``stage_pattern``, ``downsample_pattern`` and ``depths`` (swin; default: inferred).
 
     Examples:
       >>> import jax.numpy as jnp
@@ -483,7 +259,7 @@ class LearningRateDecayOptimWrapperConstructor(DefaultOptimizerConstructor):
                 )
         self.num_layers = _num_layers(own["num_layers"]) if "num_layers" in own else None
         self.layer_decay_rate = _rate("layer_decay_rate", own.get("layer_decay_rate", 1.0))
-        self.rule = _parse_rule(own, stage_wise=False, embed_default=MMPRETRAIN_EMBED_KEYS)
+        self.rule = parse_rule(own, stage_wise=False, embed_default=MMPRETRAIN_EMBED_KEYS)
 
     def _rule_row(self, name: str, shape: tuple[int, ...], kind: str | None) -> ParamRow:
         # mmpretrain's order: norm, then bias, then 1-D; no depthwise or DCN exceptions.
@@ -503,13 +279,8 @@ class LearningRateDecayOptimWrapperConstructor(DefaultOptimizerConstructor):
         table = super().__call__(params, param_kinds)
         if self.layer_decay_rate == 1:
             return table  # mmpretrain's default rate: no decay, the names need not name layers
-        names = [row.name for row in table]
-        if self.num_layers is None:
-            num_layers = self.rule.infer_num_layers(names)
-        else:
-            num_layers = self.num_layers
-            self.rule.check(names)
-        return _decayed(table, self.rule, num_layers, self.layer_decay_rate, self._lr)
+        rule, num_layers = self.rule.prepare([row.name for row in table], self.num_layers)
+        return _decayed(table, rule, num_layers, self.layer_decay_rate, self._lr)
 
 
 def _check_custom_lr(custom_keys: Any) -> None:

@@ -4,13 +4,15 @@ mmpretrain is not a test dependency: its package ``__init__`` imports ``mmcv`` (
 not installed here), so its constructor cannot be imported next to mmengine + torch alone. The
 mmpretrain expectations below are closed forms restated from mmpretrain 1.2.0's source
 (``LearningRateDecayOptimWrapperConstructor.add_params``, ``VisionTransformer`` /
-``ConvNeXt.get_layer_depth``, ``ImageClassifier.get_layer_depth`` with prefix ``'backbone.'``):
+``ConvNeXt`` / ``SwinTransformer.get_layer_depth``, ``ImageClassifier.get_layer_depth`` with
+prefix ``'backbone.'``):
 ``lr = base_lr * rate ** (max_depth - depth - 1)``; weight decay: custom key, else norm, else
 ``bias``, else 1-D, else ``base_wd``. The mmsegmentation ones restate mmseg 1.x's
 ``get_layer_id_for_convnext`` / ``get_stage_id_for_convnext`` / ``get_layer_id_for_vit`` with
 ``lr = base_lr * rate ** (num_layers + 2 - layer_id - 1)``.
 """
 
+import re
 import warnings
 
 import jax
@@ -113,7 +115,7 @@ def test_nnx_style_list_names_are_blocks():
             ValueError,
             "stage_wise",
         ),
-        (dict(num_layers=3, layer_decay_rate=0.5, layer_id_rule="swin"), ValueError, "convnext"),
+        (dict(num_layers=3, layer_decay_rate=0.5, layer_id_rule="resnet"), ValueError, "swin"),
         (
             dict(num_layers=3, layer_decay_rate=0.5, decay_rate=0.5),
             ValueError,
@@ -358,8 +360,8 @@ def test_convnext_call_time_errors_name_the_key(paramwise, match):
 
 def test_unknown_layer_id_rule_and_decay_type_list_the_allowed_values():
     cls = OPTIMIZER_BUILDERS.get("LearningRateDecayOptimizerConstructor")
-    with pytest.raises(ValueError, match=r"layer_id_rule='swin'.*\['vit', 'convnext'\]"):
-        cls(dict(type="SGD", lr=0.1), dict(num_layers=2, decay_rate=0.5, layer_id_rule="swin"))
+    with pytest.raises(ValueError, match=r"layer_id_rule='resnet'.*\['vit', 'convnext', 'swin'\]"):
+        cls(dict(type="SGD", lr=0.1), dict(num_layers=2, decay_rate=0.5, layer_id_rule="resnet"))
     with pytest.raises(ValueError, match=r"decay_type='block'.*'layer_wise'.*'stage_wise'"):
         cls(dict(type="SGD", lr=0.1), dict(num_layers=2, decay_rate=0.5, decay_type="block"))
 
@@ -412,14 +414,15 @@ def _mmpretrain_vit_depth(name, num_layers):
     return max_depth - 1, max_depth
 
 
-def _mmpretrain_wd(name, shape, paramwise, base_wd):
+def _mmpretrain_wd(name, shape, paramwise, base_wd, is_norm=None):
     # add_params: custom key (longest, then alphabetical), else norm, else bias, else 1-D.
     custom = paramwise.get("custom_keys", {})
     key = next((k for k in sorted(sorted(custom), key=len, reverse=True) if k in name), None)
     if key is not None:
         return base_wd * custom[key].get("decay_mult", 1.0)
     parts = name.split(".")
-    is_norm = len(parts) > 1 and parts[-2] in ("ln1", "ln2")  # the LayerNorm modules
+    if is_norm is None:
+        is_norm = len(parts) > 1 and parts[-2] in ("ln1", "ln2")  # the ViT's LayerNorm modules
     for mult, applies in (
         ("norm_decay_mult", is_norm),
         ("bias_decay_mult", parts[-1] == "bias"),
@@ -588,7 +591,7 @@ def test_mmpretrain_custom_key_entries_become_group_hyperparameters():
         (dict(layer_decay_rate=0.0), ValueError, "layer_decay_rate"),
         (dict(layer_decay_rate=True), ValueError, "layer_decay_rate"),
         (dict(num_layers=0), TypeError, "num_layers"),
-        (dict(layer_id_rule="swin"), ValueError, "layer_id_rule"),
+        (dict(layer_id_rule="resnet"), ValueError, "layer_id_rule"),
         (dict(layer_id_rule="convnext", layer_pattern=r"b(\d+)"), ValueError, "layer_pattern"),
         (dict(embed_keys="cls_token"), TypeError, "embed_keys"),
     ],
@@ -637,3 +640,364 @@ def test_mmseg_layer_wise_vit_is_layer_wise():
     )
     vit = dict(cfg, paramwise_cfg=dict(num_layers=3, decay_rate=0.5, decay_type="layer_wise_vit"))
     assert [r.lr for r in explain(vit, _vit())] == [r.lr for r in explain(cfg, _vit())]
+
+
+# ------------------------------------------------------------------------- Swin (mmpretrain)
+
+SWIN_T = (2, 2, 6, 2)
+
+
+def _swin(style, depths=SWIN_T):
+    """``{name: (shape, torch name, is_norm)}`` of an mmpretrain Swin classifier in one naming.
+
+    SwinTransformer(use_abs_pos_embed=True, out_indices=(3,)) + LinearClsHead, a few leaves per
+    module; ``style``: ``'torch'`` (mmpretrain's state-dict names), ``'linen'`` (``stages_2.
+    blocks_5``, Flax leaves) or ``'linen_nested'`` (``stages_2_blocks_5``).
+    """
+    modules = {  # torch module -> leaves (name, shape); the norm modules' names start with norm
+        "backbone.patch_embed.projection": [("weight", (8, 3, 4, 4)), ("bias", (8,))],
+        "backbone.patch_embed.norm": [("weight", (8,)), ("bias", (8,))],
+    }
+    for s, depth in enumerate(depths):
+        for b in range(depth):
+            p = f"backbone.stages.{s}.blocks.{b}."
+            modules[p + "norm1"] = [("weight", (8,)), ("bias", (8,))]
+            modules[p + "attn.w_msa"] = [("relative_position_bias_table", (169, 2))]
+            modules[p + "attn.w_msa.qkv"] = [("weight", (24, 8)), ("bias", (24,))]
+            modules[p + "ffn.layers.1"] = [("weight", (8, 32))]
+        if s < len(depths) - 1:  # the last stage has no patch merging
+            modules[f"backbone.stages.{s}.downsample.norm"] = [("weight", (32,)), ("bias", (32,))]
+            modules[f"backbone.stages.{s}.downsample.reduction"] = [("weight", (16, 32))]
+    modules["backbone.norm3"] = [("weight", (8,)), ("bias", (8,))]
+    modules["head.fc"] = [("weight", (3, 8)), ("bias", (3,))]
+
+    names = {"backbone.absolute_pos_embed": ((1, 16, 8), "backbone.absolute_pos_embed", False)}
+    for module, leaves in modules.items():
+        is_norm = module.rsplit(".", 1)[-1].startswith("norm")
+        for leaf, shape in leaves:
+            torch_name = f"{module}.{leaf}"
+            if style != "torch":
+                module_name = re.sub(r"\.(\d+)", r"_\1", module)  # stages.2 -> stages_2
+                if style == "linen_nested":
+                    module_name = re.sub(r"(stages_\d+)\.", r"\1_", module_name)
+                if leaf == "weight":
+                    leaf = "scale" if is_norm else "kernel"
+                names[f"{module_name}.{leaf}"] = (shape, torch_name, is_norm)
+            else:
+                names[torch_name] = (shape, torch_name, is_norm)
+    return names
+
+
+def _kinds(names):
+    """param_kinds for torch-style names (the name fallback knows Flax's ``scale`` only)."""
+    tree = {}
+    for name, (_, _, is_norm) in names.items():
+        *path, leaf = name.split(".")
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = "norm" if is_norm else None
+    return tree
+
+
+def _mmpretrain_swin_depth(torch_name, depths):
+    # ImageClassifier.get_layer_depth -> SwinTransformer.get_layer_depth(name, 'backbone.'),
+    # restated: max depth sum(depths) + 2; a patch merging shares its stage's last block's depth.
+    max_depth = sum(depths) + 2
+    if not torch_name.startswith("backbone."):
+        return max_depth - 1, max_depth
+    parts = torch_name[len("backbone.") :].split(".")
+    if parts[0] == "patch_embed":
+        return 0, max_depth
+    if parts[0] == "stages":
+        stage = int(parts[1])
+        if parts[2] == "downsample":
+            return sum(depths[: stage + 1]), max_depth
+        return sum(depths[:stage]) + int(parts[3]) + 1, max_depth
+    return max_depth - 1, max_depth
+
+
+SWIN_CONFIGS = {
+    # mmpretrain configs/simmim/benchmarks/swin-base-w6_8xb256-coslr-100e_in1k-192px.py
+    "simmim_finetune": dict(
+        layer_decay_rate=0.9,
+        custom_keys={
+            ".norm": dict(decay_mult=0.0),
+            ".bias": dict(decay_mult=0.0),
+            ".absolute_pos_embed": dict(decay_mult=0.0),
+            ".relative_position_bias_table": dict(decay_mult=0.0),
+        },
+    ),
+    # every weight-decay rule, to pin their order
+    "precedence": dict(
+        layer_decay_rate=0.5,
+        norm_decay_mult=0.5,
+        bias_decay_mult=0.25,
+        flat_decay_mult=0.125,
+        custom_keys={"qkv": dict(decay_mult=2.0)},
+    ),
+}
+
+
+@pytest.mark.parametrize("style", ["torch", "linen", "linen_nested"])
+@pytest.mark.parametrize("config", sorted(SWIN_CONFIGS))
+@pytest.mark.parametrize("depths", [SWIN_T, (1, 1, 3, 2)])
+def test_mmpretrain_swin_lrs_and_weight_decays(style, config, depths):
+    names = _swin(style, depths)
+    paramwise = dict(SWIN_CONFIGS[config], layer_id_rule="swin")  # depths inferred
+    cfg = dict(
+        optim_wrapper=dict(
+            optimizer=dict(type="AdamW", lr=5e-3, weight_decay=0.05),
+            constructor=MMPRETRAIN,
+            paramwise_cfg=paramwise,
+        )
+    )
+    kinds = _kinds(names) if style == "torch" else None  # Flax: the name fallback finds norms
+    table = explain(cfg, _tree({n: v[0] for n, v in names.items()}), param_kinds=kinds)
+    assert len(table) == len(names)
+    rate = paramwise["layer_decay_rate"]
+    for name, (shape, torch_name, is_norm) in names.items():
+        depth, max_depth = _mmpretrain_swin_depth(torch_name, depths)
+        row = table.group(name)
+        assert row.lr == 5e-3 * rate ** (max_depth - depth - 1), name
+        assert row.weight_decay == _mmpretrain_wd(name, shape, paramwise, 0.05, is_norm), name
+
+
+SWIN_T_DEPTHS = {
+    # Swin-T: 12 blocks, max depth 14; the factor is rate ** (13 - depth)
+    "backbone.patch_embed.projection.weight": 0,
+    "backbone.stages.0.blocks.0.attn.w_msa.qkv.weight": 1,
+    "backbone.stages.0.blocks.1.attn.w_msa.qkv.weight": 2,
+    "backbone.stages.0.downsample.reduction.weight": 2,  # after stage 0's last block
+    "backbone.stages.1.blocks.0.norm1.weight": 3,
+    "backbone.stages.1.downsample.norm.weight": 4,
+    "backbone.stages.2.blocks.5.ffn.layers.1.weight": 10,
+    "backbone.stages.2.downsample.reduction.weight": 10,
+    "backbone.stages.3.blocks.0.norm1.weight": 11,
+    "backbone.stages.3.blocks.1.norm1.weight": 12,
+    "backbone.absolute_pos_embed": 13,  # not an embedding to mmpretrain's Swin
+    "backbone.norm3.weight": 13,
+    "head.fc.weight": 13,
+}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        dict(depths=[2, 2, 6, 2]),
+        dict(num_layers=12),
+        dict(depths=(2, 2, 6, 2), num_layers=12),
+    ],
+)
+def test_swin_t_depths_inferred_or_given(extra):
+    names = _swin("torch")
+    cfg = dict(
+        type="SGD",
+        lr=1.0,
+        constructor=MMPRETRAIN,
+        paramwise_cfg=dict(layer_decay_rate=0.5, layer_id_rule="swin", **extra),
+    )
+    lr = {row.name: row.lr for row in explain(cfg, _tree({n: v[0] for n, v in names.items()}))}
+    assert {n: lr[n] for n in SWIN_T_DEPTHS} == {
+        n: 0.5 ** (13 - d) for n, d in SWIN_T_DEPTHS.items()
+    }
+
+
+def test_swin_given_depths_override_the_names():
+    # a tree with fewer blocks than the given depths (e.g. a partial one) keeps the given ids
+    names = _swin("linen", depths=(2, 2, 4, 2))
+    cfg = dict(
+        type="SGD",
+        lr=1.0,
+        constructor=MMPRETRAIN,
+        paramwise_cfg=dict(layer_decay_rate=0.5, layer_id_rule="swin", depths=[2, 2, 6, 2]),
+    )
+    lr = {row.name: row.lr for row in explain(cfg, _tree({n: v[0] for n, v in names.items()}))}
+    assert lr["backbone.stages_2.blocks_3.ffn.layers_1.kernel"] == 0.5 ** (13 - 8)
+    assert lr["backbone.stages_2.downsample.reduction.kernel"] == 0.5 ** (13 - 10)
+    assert lr["backbone.stages_3.blocks_1.norm1.scale"] == 0.5 ** (13 - 12)
+
+
+def test_swin_embed_keys_can_make_absolute_pos_embed_an_embedding():
+    names = _swin("torch")
+    cfg = dict(
+        type="SGD",
+        lr=1.0,
+        constructor=MMPRETRAIN,
+        paramwise_cfg=dict(
+            layer_decay_rate=0.5,
+            layer_id_rule="swin",
+            embed_keys=["patch_embed", "absolute_pos_embed"],
+        ),
+    )
+    table = explain(cfg, _tree({n: v[0] for n, v in names.items()}))
+    assert table.group("backbone.absolute_pos_embed").lr == 0.5**13
+
+
+def test_swin_lrs_reach_the_update_and_compose_with_mmcv_rules():
+    names = _swin("linen")
+    params = _tree({n: v[0] for n, v in names.items()})
+    cfg = dict(
+        type="SGD",
+        lr=1.0,
+        constructor="LayerDecayOptimizerConstructor",
+        paramwise_cfg=dict(
+            num_layers=12,
+            layer_decay_rate=0.5,
+            layer_id_rule="swin",
+            custom_keys={"head": dict(lr_mult=10.0)},
+        ),
+    )
+    for name, (_, torch_name, _) in names.items():
+        depth, _ = _mmpretrain_swin_depth(torch_name, SWIN_T)
+        expected = (10.0 if name.startswith("head.") else 1.0) * 0.5 ** (12 + 1 - depth)
+        assert explain(cfg, params).group(name).lr == expected, name
+    tx = make_optimizer(cfg)
+    grads = jax.tree_util.tree_map(jnp.ones_like, params)
+    updates, _ = jax.jit(tx.update)(grads, tx.init(params), params)
+    reduction = updates["backbone"]["stages_1"]["downsample"]["reduction"]["kernel"]
+    np.testing.assert_allclose(reduction, -(0.5**9), rtol=1e-6)
+    np.testing.assert_allclose(updates["head"]["fc"]["kernel"], -10.0, rtol=1e-6)
+
+
+def test_swin_patterns_can_be_overridden():
+    params = _tree(
+        {
+            "features.s0.b0.kernel": (4, 4),
+            "features.s0.b1.kernel": (4, 4),
+            "features.merge0.kernel": (8, 4),
+            "features.s1.b0.kernel": (4, 4),
+            "features.s1.b2.kernel": (4, 4),
+            "classifier.kernel": (4, 2),
+        }
+    )
+    cfg = dict(
+        type="SGD",
+        lr=1.0,
+        constructor=MMPRETRAIN,
+        paramwise_cfg=dict(
+            layer_decay_rate=0.5,
+            layer_id_rule="swin",
+            stage_pattern=r"(?:^|\.)s(\d+)\.b(\d+)(?:\.|$)",
+            downsample_pattern=r"(?:^|\.)merge(\d+)(?:\.|$)",
+        ),
+    )
+    lr = {row.name: row.lr for row in explain(cfg, params)}
+    # inferred depths (2, 3): ids 1, 2, merge0 2, 3, 5, head 6
+    assert lr == {
+        "classifier.kernel": 1.0,
+        "features.merge0.kernel": 0.5**4,
+        "features.s0.b0.kernel": 0.5**5,
+        "features.s0.b1.kernel": 0.5**4,
+        "features.s1.b0.kernel": 0.5**3,
+        "features.s1.b2.kernel": 0.5**1,
+    }
+
+
+@pytest.mark.parametrize(
+    "constructor, paramwise, exc, key",
+    [
+        (MMPRETRAIN, dict(layer_id_rule="swin", depths="2,2,6,2"), TypeError, "depths"),
+        (MMPRETRAIN, dict(layer_id_rule="swin", depths=[2, 0, 6, 2]), TypeError, "depths"),
+        (MMPRETRAIN, dict(layer_id_rule="swin", depths=[]), TypeError, "depths"),
+        (MMPRETRAIN, dict(layer_id_rule="swin", depths=[2, True]), TypeError, "depths"),
+        (MMPRETRAIN, dict(depths=[2, 2, 6, 2]), ValueError, "depths"),
+        (MMPRETRAIN, dict(layer_id_rule="convnext", depths=[2, 2]), ValueError, "depths"),
+        (
+            MMPRETRAIN,
+            dict(layer_id_rule="swin", layer_pattern=r"b(\d+)"),
+            ValueError,
+            "layer_pattern",
+        ),
+        (
+            MMPRETRAIN,
+            dict(layer_id_rule="swin", stage_pattern=r"s(\d+)"),
+            ValueError,
+            "stage_pattern",
+        ),
+        (
+            "LayerDecayOptimizerConstructor",
+            dict(num_layers=12, decay_rate=0.9, decay_type="stage_wise", layer_id_rule="swin"),
+            ValueError,
+            "decay_type",
+        ),
+    ],
+)
+def test_swin_bad_paramwise_cfg_names_the_key(constructor, paramwise, exc, key):
+    cls = OPTIMIZER_BUILDERS.get(constructor)
+    with pytest.raises(exc, match=key):
+        cls(dict(type="AdamW", lr=1e-3, weight_decay=0.05), paramwise)
+
+
+def _swin_shapes(style, without=None):
+    return {n: v[0] for n, v in _swin(style).items() if without is None or without not in n}
+
+
+def _swin_v2_shapes():
+    """Swin-T's torch names with SwinTransformerV2's layout: stage s's merging moved to s + 1."""
+
+    def moved(name):
+        return re.sub(
+            r"stages\.(\d)\.downsample", lambda m: f"stages.{int(m[1]) + 1}.downsample", name
+        )
+
+    return {moved(n): shape for n, shape in _swin_shapes("torch").items()}
+
+
+@pytest.mark.parametrize(
+    "constructor, extra, names, match",
+    [
+        # given depths too small for the names
+        (
+            MMPRETRAIN,
+            dict(depths=[2, 2, 4, 2]),
+            _swin_shapes("torch"),
+            r"depths=.*block 4 of stage 2",
+        ),
+        (MMPRETRAIN, dict(depths=[2, 2, 6]), _swin_shapes("linen"), r"depths=.*stage 3"),
+        # num_layers must be sum(depths) = 12
+        (
+            MMPRETRAIN,
+            dict(num_layers=10),
+            _swin_shapes("torch"),
+            r"num_layers=10.*sum\(depths\)=12",
+        ),
+        (
+            "LayerDecayOptimizerConstructor",
+            dict(num_layers=13),
+            _swin_shapes("linen"),
+            "num_layers",
+        ),
+        # stage 1 keeps its patch merging but lost its blocks: its depth cannot be inferred
+        (
+            MMPRETRAIN,
+            {},
+            _swin_shapes("torch", without="stages.1.blocks"),
+            r"stage\(s\) \[1\].*depths",
+        ),
+        # a stage's own norm that no pattern knows would silently get the head's lr
+        (
+            MMPRETRAIN,
+            {},
+            {**_swin_shapes("linen"), "backbone.stages_2.norm.scale": (8,)},
+            "stage_pattern",
+        ),
+        # SwinTransformerV2: patch merging opens stages 1..3 (v1's ids would misplace it)
+        (
+            MMPRETRAIN,
+            {},
+            _swin_v2_shapes(),
+            "SwinTransformerV2",
+        ),
+        # ViT names under the Swin rule
+        (MMPRETRAIN, {}, _mmpretrain_vit(2), "stage_pattern"),
+    ],
+)
+def test_swin_call_time_errors_name_the_key(constructor, extra, names, match):
+    paramwise = dict(layer_decay_rate=0.5, layer_id_rule="swin", **extra)
+    if constructor != MMPRETRAIN:
+        paramwise.setdefault("num_layers", 12)
+    cfg = dict(type="SGD", lr=1.0, constructor=constructor, paramwise_cfg=paramwise)
+    with pytest.raises(ValueError, match=match):
+        explain(cfg, _tree(names))
