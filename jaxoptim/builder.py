@@ -171,7 +171,10 @@ def drive_hyperparams(
 
     def after_val(state: HyperparamState, params: Any, metrics: Mapping[str, Any]):
         if state.plateau is None:
-            return state
+            raise ValueError(
+                "report_val_metrics: the config has a ReduceOnPlateau scheduler, but this "
+                "optimizer state has no plateau state: it was built by another transformation"
+            )
         pg, fns = schedules_for(params)
         upcoming = values(pg, fns, state.iteration, state.hyperparams, state.plateau)
         epochs = state.iteration // iters_per_epoch

@@ -67,6 +67,16 @@ def test_without_a_plateau_scheduler_reporting_changes_nothing():
     assert jaxoptim.report_val_metrics(tx, state, {"loss": 1.0}) is state
 
 
+def test_a_state_of_another_optimizer_is_refused():
+    tx = jaxoptim.make_optimizer(_cfg(PLATEAU), iters_per_epoch=2)
+    other = jaxoptim.make_optimizer(_cfg(dict(type="StepLR", step_size=1)), iters_per_epoch=2)
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=other)
+    with pytest.raises(ValueError, match="another transformation"):
+        jaxoptim.report_val_metrics(tx, state, {"loss": 1.0})
+    with pytest.raises(TypeError, match="not the state of a make_optimizer"):
+        jaxoptim.report_val_metrics(tx, state.replace(opt_state=()), {"loss": 1.0})
+
+
 def test_a_missing_monitor_is_named():
     tx = jaxoptim.make_optimizer(_cfg(dict(PLATEAU, monitor="mIoU")), iters_per_epoch=2)
     state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)

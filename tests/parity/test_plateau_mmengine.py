@@ -40,6 +40,7 @@ def _mmengine_values(schedulers, max_epochs, metrics, base_lr, momentum, key):
     for epoch in range(max_epochs):
         for _ in range(IPE):
             values.append([group[key] for group in opt.param_groups])
+            opt.step()  # no gradients: only the order torch's schedulers expect
             for s in built:
                 if not s.by_epoch:
                     s.step()
