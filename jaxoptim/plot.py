@@ -42,7 +42,9 @@ def schedule_values(
 
     Returns:
       ``{'iteration': int array [N], 'lr': float32 array [N] or [N, G]}`` plus ``'momentum'``
-      when the config has a ``momentum_config``. Without ``lr_config`` the lr is constant.
+      when the config has a ``momentum_config``. Without ``lr_config`` the lr is constant. An
+      mmengine ``ReduceOnPlateau*`` scheduler depends on validation metrics: the values are
+      those before any reduction.
 
     Raises:
       ValueError: the length or a base value cannot be found (the message names the key).
