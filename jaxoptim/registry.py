@@ -47,6 +47,8 @@ class Registry:
 
     Args:
       name: the registry's name, used in messages (``'optimizer'``).
+      resolve: ``name -> object or None``, asked for a name that is not registered (the
+        optimizer registry resolves ``'optax.<alias>'``).
 
     Examples:
       >>> MODELS = Registry('model')
@@ -59,9 +61,10 @@ class Registry:
       ('linear', 2.0)
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, resolve: Callable[[str], Any] | None = None):
         self._name = name
         self._module_dict: dict[str, Callable[..., Any]] = {}
+        self._resolve = resolve
 
     @property
     def name(self) -> str:
@@ -86,7 +89,10 @@ class Registry:
         """The object registered under ``name``, or ``None``."""
         if not isinstance(name, str):
             return None
-        return self._module_dict.get(name)
+        found = self._module_dict.get(name)
+        if found is None and self._resolve is not None:
+            found = self._resolve(name)
+        return found
 
     def lookup(self, name: str, key: str = "type") -> Callable[..., Any]:
         """The object registered under ``name``; an unknown name is an error that helps.
@@ -116,9 +122,22 @@ class Registry:
             return obj
         registered = sorted(self._module_dict)
         msg = f"`{key}={name!r}` is not in the {self._name} registry (registered: {registered})"
+        if self._resolve is optax_alias and isinstance(name, str) and name.startswith("optax."):
+            return self._optax_miss(name, key)
         closest = self._closest(name)
         if closest is not None:
             msg += f"; did you mean {closest!r}?"
+        raise KeyError(msg)
+
+    @staticmethod
+    def _optax_miss(name: str, key: str):
+        import optax
+
+        public = [n for n in dir(optax) if not n.startswith("_")]
+        msg = f"`{key}={name!r}`: optax has no public optimizer function of that name"
+        match = difflib.get_close_matches(name.split(".", 1)[1], public, n=1, cutoff=0.6)
+        if match:
+            msg += f"; did you mean 'optax.{match[0]}'?"
         raise KeyError(msg)
 
     def _closest(self, name: object) -> str | None:
@@ -275,5 +294,34 @@ def build_from_cfg(
         raise prefixed.with_traceback(e.__traceback__) from e
 
 
-OPTIMIZERS = Registry("optimizer")
+def optax_alias(name: str) -> Callable[..., Any] | None:
+    """``'optax.lion'`` -> ``optax.lion``: every optax optimizer by its dotted name, unregistered.
+
+    Any public callable under ``optax`` (``'optax.adamw'``, ``'optax.contrib.muon'``) that is
+    not a module or a class; the config's other keys are its keyword arguments, with optax's
+    names (``learning_rate``, ``b1``, ``weight_decay``). It runs as a registered user optimizer
+    does (:mod:`jaxoptim.user_optimizer`): one instance per param group, a live lr.
+
+    Examples:
+      >>> import optax
+      >>> optax_alias('optax.lion') is optax.lion, optax_alias('optax.nope'), optax_alias('lion')
+      (True, None, None)
+    """
+    if not name.startswith("optax."):
+        return None
+    import importlib
+
+    obj: Any = importlib.import_module("optax")
+    for part in name.split(".")[1:]:
+        if not part or part.startswith("_"):
+            return None
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    if isinstance(obj, (types.ModuleType, type)) or not callable(obj):
+        return None
+    return obj
+
+
+OPTIMIZERS = Registry("optimizer", resolve=optax_alias)
 OPTIMIZER_BUILDERS = Registry("optimizer builder")

@@ -248,6 +248,7 @@ def test_groups_train_under_the_full_chain_and_resume_exactly(tmp_path):
 
     step = make_train_step(loss_fn, tx, precision="float16")
     batch = jnp.linspace(-1.0, 1.0, 8, dtype=jnp.float32).reshape(4, 2)
+
     def fresh():  # the step donates its state: never hand it the module's PARAMS
         return TrainState.create(params=jax.tree_util.tree_map(jnp.copy, PARAMS), tx=tx)
 
@@ -266,3 +267,26 @@ def test_groups_train_under_the_full_chain_and_resume_exactly(tmp_path):
         resumed, _ = step(resumed, batch)
     for a, b in zip(jax.tree_util.tree_leaves(state), jax.tree_util.tree_leaves(resumed)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_any_optax_optimizer_by_its_dotted_name():
+    cfg = dict(type="optax.lion", learning_rate=0.01, weight_decay=0.1, paramwise_cfg=PAIRWISE)
+    params, _, update = _run(make_optimizer(cfg), 4)
+    groups = {
+        ("backbone.bn.bias", "backbone.bn.scale"): (0.01, 0.0),
+        ("backbone.conv.kernel",): (0.01, 0.2),
+        ("head.bias", "head.kernel"): (0.001, 0.1),
+    }
+    expected = _by_hand(lambda lr, wd: optax.lion(lr, weight_decay=wd), groups, 4)
+    for leaf_name, value in expected.items():
+        np.testing.assert_allclose(_leaf(params, leaf_name), value, rtol=1e-6, err_msg=leaf_name)
+    assert update._cache_size() == 1
+    assert "optax.adamw" in OPTIMIZERS and "optax.contrib.muon" in OPTIMIZERS
+    # not optimizers: a module, a class, a private name, a non-optax name
+    for name in ("optax.tree_utils", "optax.GradientTransformation", "optax._src", "adamw"):
+        assert name not in OPTIMIZERS, name
+
+
+def test_a_misspelt_optax_name_suggests_the_right_one():
+    with pytest.raises(KeyError, match=r"optax has no public .*did you mean 'optax\.adamw'"):
+        make_optimizer(dict(type="optax.adamww", learning_rate=1e-3))
