@@ -2,27 +2,30 @@
 
 mmengine chains schedulers recursively: each one, inside its ``[begin, end)`` window, rewrites
 the current group value (``v -> v * r`` for Step, MultiStep, Constant, Exponential and Linear;
-``v -> (v - eta) * r + eta`` for CosineAnnealing, Poly and CosineRestart), in list order, and
-leaves it alone outside. This module computes the same values in closed form where one is
-exact, and from a table of mmengine's own recurrence where none is:
+``v -> (v - eta) * r + eta`` for CosineAnnealing, Poly and CosineRestart; mmdet's
+QuadraticWarmup sets ``base / T**2`` at its first step, then ``v -> v + base * (2k + 1) / T**2``
+at step ``k``, with ``T = end - begin``), in list order, and leaves it alone outside. This
+module computes the same values in closed form where one is exact, and from a table of
+mmengine's own recurrence where none is:
 
 * *multiplicative* schedulers (the five above, and CosineAnnealing / Poly whose ``eta`` is 0 for
   every group) commute, so the value is the base times the product of each scheduler's
   cumulative factor (held once its window has ended); any number of them may overlap.
 * *anchored* schedulers (CosineAnnealing / Poly with ``eta != 0``, CosineAnnealing stepping past
-  ``T_max`` where mmengine restarts it from the base value, and CosineRestart, which restarts
-  from ``weight * base``) have a closed form while nothing else changes the value between their
-  first and last change: inside that interval the value is ``eta + (v_in - eta) * R(k)`` with
-  ``v_in`` the (static) value before it; after it, the value it ended at times the later
+  ``T_max`` where mmengine restarts it from the base value, CosineRestart, which restarts
+  from ``weight * base``, and QuadraticWarmup, which reads ``base * ((k + 1) / T)**2``) have a
+  closed form while nothing else changes the value between their first and last change: inside
+  that interval the value is ``eta + (v_in - eta) * R(k)`` with ``v_in`` the (static) value
+  before it (the warmup's forgets ``v_in``); after it, the value it ended at times the later
   factors.
 * any other chain (a warmup inside a cosine with ``eta_min``, a milestone inside a poly with
-  ``eta_min``, anything inside a CosineRestart's periods) is *tabulated*: every step mmengine
-  takes until ``max_iters`` is replayed in float64 with each scheduler's chainable update, in
-  mmengine's order, once per distinct base value, and the schedule reads the float32 table at
-  the iteration (one gather: a changing lr never recompiles); past ``max_iters`` it holds the
-  value mmengine leaves in the optimizer when training ends. It costs
-  ``4 * (max_iters + 1)`` bytes per distinct base value (4 MB for a million iterations) and
-  needs ``max_iters``.
+  ``eta_min``, anything inside a CosineRestart's periods or a QuadraticWarmup's window) is
+  *tabulated*: every step mmengine takes until ``max_iters`` is replayed in float64 with each
+  scheduler's chainable update, in mmengine's order, once per distinct base value, and the
+  schedule reads the float32 table at the iteration (one gather: a changing lr never
+  recompiles); past ``max_iters`` it holds the value mmengine leaves in the optimizer when
+  training ends. It costs ``4 * (max_iters + 1)`` bytes per distinct base value (4 MB for a
+  million iterations) and needs ``max_iters``.
 * ``OneCycleLR`` replaces the base lr (``eta_max / div_factor``) and must be the only lr
   scheduler.
 
@@ -103,6 +106,8 @@ _KEYS = {
         "eta_min": None,
         "eta_min_ratio": None,
     },
+    # mmdet 3.x (mmdet/engine/schedulers/quadratic_warmup.py), for YOLOX: the common keys only
+    "QuadraticWarmup": {},
 }
 # scheduler type -> (kind, param): the LR / Momentum names, then the generic ones.
 TYPES: dict[str, tuple[str, str | None]] = {}
@@ -190,6 +195,8 @@ class _Scheduler:
             return (s != 1 and lo <= 0 <= hi) or (e != s and hi >= max(lo, 1))
         if k == "CosineRestart":
             return lo <= min(hi, sum(o["periods"]) - 1)
+        if k == "QuadraticWarmup":  # every step of its window writes the value
+            return lo <= self.last_k
         return hi >= max(lo, 1)  # CosineAnnealing, Poly
 
     def changes_at_iterations(self, lo: int, hi: int) -> bool:
@@ -218,7 +225,7 @@ class _Scheduler:
         return self.kind == "CosineAnnealing" and self.last_k > self.opts["T_max"]
 
     def anchored(self, base: np.ndarray) -> bool:
-        if self.kind == "CosineRestart" or self.periodic():
+        if self.kind in ("CosineRestart", "QuadraticWarmup") or self.periodic():
             return True
         if self.kind in ("CosineAnnealing", "Poly"):
             return bool(np.any(self.eta(base) != 0))
@@ -312,6 +319,10 @@ class _Scheduler:
 
     def anchored_static(self, k: int, v_in: np.ndarray, base: np.ndarray) -> np.ndarray:
         eta, o = self.eta(base), self.opts
+        if self.kind == "QuadraticWarmup":
+            # float64 and exact at the window's end: mmdet's running sum of (2j + 1) / T**2
+            # is (k + 1)**2 / T**2 up to rounding
+            return base * ((k + 1) ** 2 / (self.last_k + 1) ** 2)
         if self.kind == "CosineRestart":
             idx, step, period = self._period(k)
             return (
@@ -339,6 +350,11 @@ class _Scheduler:
     def anchored_traced(self, i, v_in: np.ndarray, base: np.ndarray):
         k = jnp.maximum(self.k_traced(i), 0)
         eta, o = self.eta(base), self.opts
+        if self.kind == "QuadraticWarmup":
+            # (k + 1)**2 overflows int32 and T**2 is not a float32 number past 4096: square
+            # the ratio instead (three roundings)
+            r = _float(k + 1) / jnp.float32(self.last_k + 1)
+            return jnp.asarray(_f32(base)) * r * r
         if self.kind == "CosineRestart":
             periods = np.asarray(o["periods"], np.int64)
             cumulative = np.cumsum(periods)
@@ -380,6 +396,8 @@ class _Scheduler:
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.kind in ("CosineAnnealing", "Poly", "CosineRestart"):
                 acd = self._affine_step(k, base)
+            elif self.kind == "QuadraticWarmup":
+                acd = self._warmup_step(k, base)
             else:
                 acd = self._ratio_step(k), 0.0, 0.0
         return [np.broadcast_to(x, (k.size, base.size)) for x in acd]
@@ -401,6 +419,21 @@ class _Scheduler:
             return np.where(k == 0, 1.0, o["gamma"])
         s, e = o["start_factor"], o["end_factor"]  # Linear: the ratio of consecutive factors
         return np.where(k == 0, s, 1.0 + (e - s) / (t * s + (k - 1) * (e - s)))
+
+    def _warmup_step(self, k: np.ndarray, base: np.ndarray):
+        """``(a, c, d)`` at steps ``k`` for QuadraticWarmup.
+
+        Its first step overwrites the value with ``base / T**2``; each later one adds
+        ``base * (2k + 1) / T**2``, computed in mmdet's order so the float64 sums are its own.
+
+        Examples:
+          >>> s = _Scheduler("w", "QuadraticWarmup", 1, 0, 2, {})
+          >>> [x.tolist() for x in s.chain_step(np.arange(2), np.array([4.0]))]
+          [[[0.0], [1.0]], [[0.0], [0.0]], [[1.0], [3.0]]]
+        """
+        t = self.last_k + 1
+        first = k == 0
+        return np.where(first, 0.0, 1.0), 0.0, base * (2 * k + 1) / t**2
 
     def _affine_step(self, k: np.ndarray, base: np.ndarray):
         """``(a, c, d)`` at steps ``k`` for CosineAnnealing, Poly and CosineRestart."""
@@ -542,6 +575,12 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
     scale = ipe if convert else 1
     if convert:
         begin, end = int(begin * ipe), end if end == INF else int(end * ipe)
+    if kind == "QuadraticWarmup" and end >= INF:
+        raise ValueError(
+            f"{where}: end={end} is not below mmengine's INF (10**9, the default `end` without "
+            "a train loop): mmdet needs a finite end, the step at which the warmup reaches the "
+            "base value; set `end`"
+        )
     unit = ipe if by_epoch and not convert else 1
     _validate(where, kind, opts, scale, end - begin)
     return _Scheduler(where, kind, unit, int(begin), int(end), opts, by_epoch and not convert)
@@ -790,8 +829,9 @@ def _check_multiplicative(p: plateau.Plateau, scheds: list[_Scheduler], base: np
     if anchors:
         raise ValueError(
             f"{p.where} with {anchors[0][2].where}: an anchored scheduler (cosine / poly with "
-            "eta_min != 0, CosineRestart, a cosine past T_max) rebuilds the value from its "
-            "anchor, so a reduction has no closed form; use eta_min=0 or drop one of them"
+            "eta_min != 0, CosineRestart, a cosine past T_max, QuadraticWarmup) rebuilds the "
+            "value from its anchor, so a reduction has no closed form; use eta_min=0 or drop "
+            "one of them"
         )
 
 
@@ -832,7 +872,8 @@ def _no_closed_form(scheds: list[_Scheduler], base: np.ndarray) -> str | None:
                 return (
                     f"{other.where} changes the value inside {a.where}'s window (iterations "
                     f"{lo}..{hi}; its steps {klo}..{khi} fall there), and {a.where} is affine "
-                    "((v - eta) * r + eta with eta != 0, or restarts from the base value)"
+                    "((v - eta) * r + eta with eta != 0, or restarts from the base value, or "
+                    "adds base * (2k + 1) / T**2 as a quadratic warmup)"
                 )
     for _, hi, a in anchors:
         for s in mult:

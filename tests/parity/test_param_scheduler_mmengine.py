@@ -7,6 +7,11 @@ config as mmengine's runner builds them (``end`` defaulting to the loop's length
 (iteration-based after every iteration, epoch-based after every epoch). The lr / momentum of
 every group before each ``optimizer.step()`` is compared with jaxoptim's schedule, whether it
 is a closed form or (for chains with none) a table of mmengine's recurrence.
+
+mmdet's ``QuadraticWarmup*`` schedulers (YOLOX) are restated here as ``_ParamScheduler``
+subclasses, since mmdet is no dependency: ``mmengine_values`` hands mmengine's registry the
+class itself for those names, so mmengine's own build (``build_iter_from_epoch`` for
+``convert_to_iter_based``) and chaining drive them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper
+from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from mmengine.optim.scheduler.momentum_scheduler import MomentumSchedulerMixin
+from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
 import jaxoptim
@@ -34,6 +42,54 @@ MMLogger.get_current_instance().setLevel(logging.ERROR)
 
 LRS = [0.1, 0.02, 0.25]
 MOMENTA = [0.9, 0.8, 0.95]
+
+
+class _QuadraticWarmupParamScheduler(_ParamScheduler):
+    """mmdet 3.x's ``QuadraticWarmupParamScheduler`` (mmdet/engine/schedulers), restated.
+
+    Over ``T = end - begin`` steps the value climbs from ``base / T**2`` to ``base``: the
+    first step overwrites the value with ``base / T**2``, step ``k`` adds
+    ``base * (2k + 1) / T**2`` to whatever the value is then. ``end`` must be finite.
+    """
+
+    def __init__(self, optimizer, param_name, begin=0, end=INF, last_step=-1, by_epoch=True,
+                 verbose=False):  # fmt: skip
+        if end >= INF:
+            raise ValueError("QuadraticWarmup needs a finite `end`")
+        self.total_iters = end - begin
+        super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def build_iter_from_epoch(cls, *args, begin=0, end=INF, by_epoch=True, epoch_length=None,
+                              **kwargs):  # fmt: skip
+        # mmengine's base class has none: mmdet's scales begin / end (unless INF) by the
+        # epoch length, so total_iters is counted in iterations
+        assert by_epoch and epoch_length is not None and epoch_length > 0
+        end = end if end == INF else end * epoch_length
+        return cls(*args, begin=begin * epoch_length, end=end, by_epoch=False, **kwargs)
+
+    def _get_value(self):
+        added = [b * (2 * self.last_step + 1) / self.total_iters**2 for b in self.base_values]
+        if self.last_step == 0:
+            return added
+        groups = self.optimizer.param_groups
+        return [g[self.param_name] + a for g, a in zip(groups, added)]
+
+
+class _QuadraticWarmupLR(LRSchedulerMixin, _QuadraticWarmupParamScheduler):
+    pass
+
+
+class _QuadraticWarmupMomentum(MomentumSchedulerMixin, _QuadraticWarmupParamScheduler):
+    pass
+
+
+# built from the class itself: mmdet's registry names, without registering them globally
+_MMDET = {
+    "QuadraticWarmupParamScheduler": _QuadraticWarmupParamScheduler,
+    "QuadraticWarmupLR": _QuadraticWarmupLR,
+    "QuadraticWarmupMomentum": _QuadraticWarmupMomentum,
+}
 
 
 def _wrapper(opt_type="SGD"):
@@ -59,6 +115,7 @@ def mmengine_values(cfgs, n, ipe, *, max_epochs=None, max_iters=None, key="lr", 
         warnings.simplefilter("ignore")
         for cfg in cfgs:
             cfg = copy.deepcopy(cfg)
+            cfg["type"] = _MMDET.get(cfg["type"], cfg["type"])
             if max_epochs is not None or max_iters is not None:
                 default_end = max_epochs if cfg.get("by_epoch", True) else max_iters
                 cfg.setdefault("end", default_end)
@@ -386,6 +443,18 @@ _OVERLAPS = {
             begin=4,
         ),
     ],
+    "milestone_inside_quadratic_warmup": [
+        dict(type="QuadraticWarmupLR", by_epoch=False, end=30),
+        dict(type="MultiStepLR", milestones=[2, 5], gamma=0.5),
+    ],
+    "converted_quadratic_warmup_inside_cosine_with_eta_min": [
+        dict(type="CosineAnnealingLR", eta_min_ratio=0.05, by_epoch=False),
+        dict(type="QuadraticWarmupLR", begin=1, end=4, convert_to_iter_based=True),
+    ],
+    "epoch_quadratic_warmup_over_iteration_warmup": [
+        dict(type="LinearLR", start_factor=0.1, by_epoch=False, end=40),
+        dict(type="QuadraticWarmupLR", by_epoch=True, end=3),
+    ],
 }
 
 
@@ -471,6 +540,8 @@ def test_closed_forms_do_not_tabulate(monkeypatch):
 
     monkeypatch.setattr(param_scheduler, "_simulate", refuse)
     test_rtmdet_warmup_then_converted_cosine_window()
+    test_yolox_quadratic_warmup_then_converted_cosine_and_constant("eta_min")
+    test_quadratic_warmup_forgets_earlier_factors_and_later_ones_scale_it()
     test_periodic_cosine_restarts_from_the_base_value_like_mmengine()
 
 
@@ -614,3 +685,131 @@ def test_make_optimizer_lrs_follow_paramwise_groups_like_mmengine():
     for column, base in ((0, 0.1), (1, 0.02)):
         group = int(np.argmin(np.abs(lrs[0] - base * 0.5)))
         np.testing.assert_allclose(lrs[:, group], want[:, column], rtol=2e-6)
+
+
+# ---- mmdet's QuadraticWarmup (YOLOX) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("eta", ["eta_min", "eta_min_ratio"])
+def test_yolox_quadratic_warmup_then_converted_cosine_and_constant(eta):
+    # mmdet 3 configs/yolox/yolox_s_8xb8-300e_coco.py, 300 epochs shortened to 30 (base_lr 0.01;
+    # mmdet writes type='mmdet.QuadraticWarmupLR', its registry scope)
+    max_epochs, num_last_epochs, ipe = 30, 5, 7
+    cosine = dict(eta_min=0.01 * 0.05) if eta == "eta_min" else dict(eta_min_ratio=0.05)
+    cfgs = [
+        dict(type="QuadraticWarmupLR", by_epoch=True, begin=0, end=5, convert_to_iter_based=True),
+        dict(
+            type="CosineAnnealingLR",
+            begin=5,
+            T_max=max_epochs - num_last_epochs,
+            end=max_epochs - num_last_epochs,
+            by_epoch=True,
+            convert_to_iter_based=True,
+            **cosine,
+        ),
+        dict(type="ConstantLR", by_epoch=True, factor=1, begin=max_epochs - num_last_epochs,
+             end=max_epochs),
+    ]  # fmt: skip
+    n = max_epochs * ipe
+    timing = dict(iters_per_epoch=ipe, max_iters=n, max_epochs=max_epochs)
+    assert not _uses_table(cfgs, **timing)  # windows apart: a closed form
+    got = _compare(cfgs, n + 3, ipe, max_epochs=max_epochs, max_iters=n)
+    t = 5 * ipe  # converted: the warmup counts iterations
+    np.testing.assert_allclose(got[[0, 1, t - 1], 0], np.asarray([1, 4, t * t]) / t**2 * LRS[0],
+                               rtol=1e-6)  # fmt: skip
+
+
+def test_quadratic_warmup_forgets_earlier_factors_and_later_ones_scale_it():
+    # its first step sets base / T**2 whatever the value was; after it, the value it reached
+    # (the base) times the later multiplicative factors; a poly with eta_min after it
+    cfgs = [
+        dict(type="ExponentialLR", gamma=0.8, by_epoch=False, end=5),
+        dict(type="QuadraticWarmupLR", by_epoch=False, begin=6, end=16),
+        dict(type="StepLR", step_size=4, gamma=0.5, by_epoch=False, begin=16, end=30),
+        dict(type="PolyLR", eta_min=1e-3, power=2.0, by_epoch=False, begin=35, end=60),
+    ]
+    assert not _uses_table(cfgs, iters_per_epoch=5, max_iters=70)
+    got = _compare(cfgs, 70, 5, max_epochs=14, max_iters=70)
+    assert got[6, 0] == pytest.approx(LRS[0] / 100) and got[15, 0] == pytest.approx(LRS[0])
+
+
+@pytest.mark.parametrize("opt", ["SGD", "Adam"])
+def test_quadratic_warmup_momentum(opt):
+    cfgs = [
+        dict(type="QuadraticWarmupMomentum", by_epoch=False, end=12),
+        dict(type="StepMomentum", step_size=2, gamma=0.9, begin=3),
+        dict(type="QuadraticWarmupLR", by_epoch=True, end=2),
+    ]
+    _compare(cfgs, 50, 5, max_epochs=10, max_iters=50, param="momentum", opt=opt)
+    _compare(cfgs, 50, 5, max_epochs=10, max_iters=50, param="lr", opt=opt)
+
+
+def test_generic_quadratic_warmup_param_scheduler_by_epoch_and_shared_bases():
+    # stepped at epoch ends (T counts epochs); groups 0 and 2 share a base value
+    cfgs = [
+        dict(type="QuadraticWarmupParamScheduler", param_name="lr", end=4),
+        dict(type="CosineAnnealingLR", eta_min=1e-3, by_epoch=False, begin=20, end=50),
+    ]
+    got = _compare(cfgs, 50, 5, max_epochs=10, max_iters=50, base=[0, 1, 0, 2])
+    np.testing.assert_array_equal(got[:, 0], got[:, 2])
+    np.testing.assert_allclose(got[[0, 5, 19], 1], LRS[1] * np.asarray([1, 4, 16]) / 16, rtol=1e-6)
+
+
+def test_quadratic_warmup_overlapping_cosine_past_max_iters_holds_mmengine_last_value():
+    cfgs = [
+        dict(type="QuadraticWarmupLR", by_epoch=False, end=25),
+        dict(type="CosineAnnealingLR", eta_min=1e-4, by_epoch=False, begin=10, end=100),
+    ]
+    want = mmengine_values(cfgs, 41, 1, max_iters=40)
+    got = ours(cfgs, 45, 1, max_iters=40)
+    np.testing.assert_allclose(got[:41], want, rtol=2e-6)
+    np.testing.assert_array_equal(got[41:], np.broadcast_to(got[40], (4, len(LRS))))
+
+
+@st.composite
+def _chains_with_quadratic_warmup(draw):
+    cfgs = draw(_chains())
+    by_epoch = draw(st.booleans())
+    cfg = dict(type="QuadraticWarmupLR", by_epoch=by_epoch, begin=draw(st.integers(0, 4)))
+    if by_epoch and draw(st.booleans()):
+        cfg["convert_to_iter_based"] = True
+    cfg["end"] = cfg["begin"] + draw(st.integers(1, 6 if by_epoch else 25))
+    cfgs.insert(draw(st.integers(0, len(cfgs))), cfg)
+    return cfgs
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(_chains_with_quadratic_warmup(), st.integers(1, 4))
+def test_random_chains_with_a_quadratic_warmup_match_mmengine(cfgs, ipe):
+    _compare(cfgs, 40, ipe, max_epochs=-(-40 // ipe), max_iters=40)
+
+
+@pytest.mark.parametrize(
+    "cfg, timing, error, match",
+    [
+        (dict(type="QuadraticWarmupLR", warmup_iters=5, end=5), {}, KeyError, "warmup_iters=5"),
+        (dict(type="QuadraticWarmupLR", by_epoch=False), {}, ValueError, r"end=1000000000"),
+        (dict(type="QuadraticWarmupLR", by_epoch=False, end=10**9), dict(max_iters=20),
+         ValueError, "finite end"),
+        (dict(type="QuadraticWarmupLR", by_epoch=False, end=5, last_step=3), {}, ValueError,
+         "last_step"),
+        (dict(type="QuadraticWarmupLR", by_epoch=False, convert_to_iter_based=True, end=5), {},
+         ValueError, "convert_to_iter_based"),
+        (dict(type="QuadraticWarmupParamScheduler", end=5, by_epoch=False), {}, KeyError,
+         "param_name"),
+        (dict(type="QuadraticWarmupMomentum", end=5, by_epoch=False, eta_min=0.0), {}, KeyError,
+         "eta_min=0.0"),
+    ],
+)  # fmt: skip
+def test_bad_quadratic_warmups_raise_naming_the_key(cfg, timing, error, match):
+    param = "momentum" if "Momentum" in cfg["type"] else "lr"
+    with pytest.raises(error, match=match):
+        param_scheduler.schedules_for([cfg], param, param_scheduler.Timing(**timing))
+
+
+def test_quadratic_warmup_with_reduce_on_plateau_is_refused():
+    # the warmup adds base * (2k + 1) / T**2 to the value: a plateau's factor would not persist
+    cfgs = [dict(type="QuadraticWarmupLR", by_epoch=False, end=5), dict(type="ReduceOnPlateauLR")]
+    factory = _schedules(cfgs, iters_per_epoch=5, max_epochs=4, max_iters=20)
+    with pytest.raises(ValueError, match=r"ReduceOnPlateauLR.*QuadraticWarmupLR.*anchored"):
+        factory(np.asarray(LRS))
