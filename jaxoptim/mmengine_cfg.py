@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from jaxoptim import clipping, param_scheduler
+from jaxoptim.registry import strip_scope
 
 WRAPPER_TYPES = ("OptimWrapper", "AmpOptimWrapper")
 _WRAPPER_KEYS = (
@@ -128,7 +129,7 @@ def timing(
         ("type", "by_epoch", "max_epochs", "max_iters", "val_interval", "val_begin",
          "dynamic_intervals"),
     )  # fmt: skip
-    loop = train_cfg.get("type")
+    loop = strip_scope(train_cfg.get("type"))
     if loop is not None:
         if loop not in _TRAIN_LOOPS:
             raise KeyError(
@@ -214,7 +215,7 @@ def optimizer_section(
                 "optim_wrapper, beside `optimizer`"
             )
     optimizer = dict(optimizer)
-    constructor = wrapper.get("constructor", "DefaultOptimWrapperConstructor")
+    constructor = strip_scope(wrapper.get("constructor", "DefaultOptimWrapperConstructor"))
     paramwise_cfg = wrapper.get("paramwise_cfg")
     if paramwise_cfg is not None and not isinstance(paramwise_cfg, Mapping):
         raise TypeError(
@@ -351,7 +352,7 @@ def translate(
     wrapper = cfg["optim_wrapper"]
     if not isinstance(wrapper, Mapping):
         raise TypeError(f"optim_wrapper must be a dict, got {wrapper!r}")
-    kind = wrapper.get("type", "OptimWrapper")
+    kind = strip_scope(wrapper.get("type", "OptimWrapper"))
     if kind not in WRAPPER_TYPES:
         raise KeyError(
             f"optim_wrapper.type={kind!r} is not supported; one of {list(WRAPPER_TYPES)} "
@@ -401,6 +402,6 @@ def translate(
 def precision_hint(cfg: Mapping[str, Any]) -> str | None:
     """The compute precision an mmengine config asks for (AmpOptimWrapper's dtype), or ``None``."""
     wrapper = cfg.get("optim_wrapper")
-    if not isinstance(wrapper, Mapping) or wrapper.get("type") != "AmpOptimWrapper":
+    if not isinstance(wrapper, Mapping) or strip_scope(wrapper.get("type")) != "AmpOptimWrapper":
         return None
     return _DTYPES.get(wrapper.get("dtype"))

@@ -56,6 +56,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxoptim import plateau
+from jaxoptim.registry import strip_scope
 from jaxoptim.schedules import (
     _anneal_cos,
     _anneal_linear,
@@ -687,14 +688,22 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
 
 
 def parse(cfg: Any) -> list[Any]:
-    """``param_scheduler`` (a dict or a list of dicts) as a list."""
+    """``param_scheduler`` (a dict or a list of dicts) as a list, types without their scope.
+
+    Examples:
+      >>> parse(dict(type='mmdet.QuadraticWarmupLR', end=5))
+      [{'type': 'QuadraticWarmupLR', 'end': 5}]
+    """
     if cfg is None:
         return []
     if isinstance(cfg, Mapping):
-        return [cfg]
-    if isinstance(cfg, Sequence) and not isinstance(cfg, str):
-        return list(cfg)
-    raise TypeError(f"param_scheduler must be a dict or a list of dicts, got {cfg!r}")
+        cfg = [cfg]
+    if not (isinstance(cfg, Sequence) and not isinstance(cfg, str)):
+        raise TypeError(f"param_scheduler must be a dict or a list of dicts, got {cfg!r}")
+    return [
+        {**c, "type": strip_scope(c["type"])} if isinstance(c, Mapping) and "type" in c else c
+        for c in cfg
+    ]
 
 
 def generic_momentum(param_scheduler: Any) -> list[str]:
@@ -808,7 +817,7 @@ def schedules_for(
     def factory(bases) -> Callable[[Any], Any]:
         base = np.asarray(bases, np.float64)
         if reduce_on_plateau is not None:
-            _check_multiplicative(reduce_on_plateau, scheds, base)
+            _check_plateau_after_anchors(reduce_on_plateau, scheds, base, timing)
         why = _no_closed_form(scheds, base)
         if why is None:
             return _chain(scheds, base)
@@ -823,15 +832,26 @@ def _constant(base: np.ndarray) -> Callable[[Any], Any]:
     return lambda iteration: jnp.asarray(value)
 
 
-def _check_multiplicative(p: plateau.Plateau, scheds: list[_Scheduler], base: np.ndarray) -> None:
-    """A plateau's factor commutes with multiplicative schedulers only (see :mod:`plateau`)."""
+def _check_plateau_after_anchors(
+    p: plateau.Plateau, scheds: list[_Scheduler], base: np.ndarray, timing: Timing
+) -> None:
+    """A plateau's factor commutes with multiplicative schedulers only (see :mod:`plateau`).
+
+    An anchored scheduler whose last change comes before the plateau's first reduction can
+    take effect (the validation after epoch ``max(begin, 1)``) is fine: from then on every
+    change is multiplicative again (a warmup, then a plateau from ``begin`` on).
+    """
+    first = max(p.begin, 1) * timing.iters_per_epoch
     _, anchors = _plan(scheds, base)
-    if anchors:
+    late = [(hi, s) for _, hi, s in anchors if hi >= first]
+    if late:
+        hi, s = late[0]
         raise ValueError(
-            f"{p.where} with {anchors[0][2].where}: an anchored scheduler (cosine / poly with "
-            "eta_min != 0, CosineRestart, a cosine past T_max, QuadraticWarmup) rebuilds the "
-            "value from its anchor, so a reduction has no closed form; use eta_min=0 or drop "
-            "one of them"
+            f"{p.where} with {s.where}: an anchored scheduler (cosine / poly with eta_min != 0, "
+            "CosineRestart, a cosine past T_max, QuadraticWarmup) rebuilds the value from its "
+            f"anchor, so a reduction inside its window (it changes the value until iteration "
+            f"{hi}; the plateau can reduce from iteration {first}) has no closed form; use "
+            "eta_min=0, or start the plateau after that window (`begin`, in epochs)"
         )
 
 

@@ -14,9 +14,9 @@ factor (``PlateauState.scale``) that multiplies the value the other schedulers g
 every other scheduler of the same parameter is multiplicative (Step, MultiStep, Constant,
 Exponential, Linear, and cosine / poly with ``eta_min`` 0): the reduction then commutes with
 their factors. An anchored one (cosine / poly with ``eta_min != 0``, CosineRestart, mmdet's
-QuadraticWarmup) would rebuild the value from its own anchor, so that combination is an error, and so is OneCycleLR.
-The comparison of the metric with ``best`` runs in float32 (mmengine: float64), which can only
-matter for a metric within one float32 ulp of the threshold.
+QuadraticWarmup) would rebuild the value from its own anchor, so that combination is an error,
+and so is OneCycleLR. The comparison of the metric with ``best`` runs in float32 (mmengine:
+float64), which can only matter for a metric within one float32 ulp of the threshold.
 """
 
 from __future__ import annotations

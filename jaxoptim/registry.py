@@ -15,7 +15,31 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["OPTIMIZERS", "OPTIMIZER_BUILDERS", "Registry", "build_from_cfg"]
+__all__ = ["OPTIMIZERS", "OPTIMIZER_BUILDERS", "Registry", "build_from_cfg", "strip_scope"]
+
+# OpenMMLab projects whose registries an mmengine config may name as '<scope>.<Type>'
+SCOPES = (
+    "mmengine", "mmcv", "mmdet", "mmdet3d", "mmpretrain", "mmcls", "mmselfsup", "mmseg",
+    "mmyolo", "mmpose", "mmocr", "mmagic", "mmedit", "mmrotate", "mmaction", "mmtrack",
+    "mmrazor", "mmfewshot", "mmflow", "mmgen", "mmhuman3d",
+)  # fmt: skip
+
+
+def strip_scope(name: Any) -> Any:
+    """``'mmdet.QuadraticWarmupLR'`` -> ``'QuadraticWarmupLR'``: an OpenMMLab scope dropped.
+
+    mmengine configs name a type in another project's registry with its scope; jaxoptim has
+    one registry per kind, so the scope only selects the name. Other names come back as given.
+
+    Examples:
+      >>> strip_scope('mmdet.QuadraticWarmupLR'), strip_scope('optax.lion'), strip_scope('SGD')
+      ('QuadraticWarmupLR', 'optax.lion', 'SGD')
+    """
+    if isinstance(name, str) and "." in name:
+        scope, rest = name.split(".", 1)
+        if scope in SCOPES and rest:
+            return rest
+    return name
 
 
 def _default_name(module: Any) -> str:
@@ -90,6 +114,8 @@ class Registry:
         if not isinstance(name, str):
             return None
         found = self._module_dict.get(name)
+        if found is None and strip_scope(name) != name:
+            found = self._module_dict.get(strip_scope(name))
         if found is None and self._resolve is not None:
             found = self._resolve(name)
         return found

@@ -293,3 +293,43 @@ def test_by_epoch_default_end_needs_the_loop_length():
     assert timing == param_scheduler.Timing(4, 12, 3, True, 12, True)
     timing = mmengine_cfg.timing(dict(train_cfg=dict(by_epoch=False, max_iters=7)), 5, None)
     assert (timing.max_iters, timing.loop_iters, timing.epoch_loop) == (5, 7, False)
+
+
+def test_scoped_type_names_are_the_names_without_their_scope():
+    """mmengine configs name other projects' registries: 'mmdet.QuadraticWarmupLR' (YOLOX)."""
+    scoped = dict(
+        optim_wrapper=dict(
+            type="mmengine.OptimWrapper",
+            constructor="mmengine.DefaultOptimWrapperConstructor",
+            optimizer=dict(type="mmengine.SGD", lr=0.1, momentum=0.9, weight_decay=1e-4),
+            paramwise_cfg=dict(norm_decay_mult=0.0),
+        ),
+        param_scheduler=[
+            dict(type="mmdet.QuadraticWarmupLR", by_epoch=False, begin=0, end=4),
+            dict(type="mmengine.CosineAnnealingLR", by_epoch=False, begin=4, end=10, eta_min=0.0),
+            dict(type="mmdet.ReduceOnPlateauLR", patience=0),
+        ],
+        train_cfg=dict(type="mmengine.EpochBasedTrainLoop", max_epochs=2),
+    )
+
+    def unscoped(tree):
+        if isinstance(tree, dict):
+            return {
+                k: (v.split(".", 1)[1] if k in ("type", "constructor") else unscoped(v))
+                for k, v in tree.items()
+            }
+        if isinstance(tree, list):
+            return [unscoped(v) for v in tree]
+        return tree
+
+    params = {"conv": {"kernel": jnp.ones((2, 2))}, "bn": {"scale": jnp.ones(2)}}
+    grads = [jax.tree_util.tree_map(lambda p, s=s: p * s, params) for s in range(1, 11)]
+    got, _ = _run(jaxoptim.make_optimizer(scoped, iters_per_epoch=5), params, grads)
+    want, _ = _run(jaxoptim.make_optimizer(unscoped(scoped), iters_per_epoch=5), params, grads)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_array_equal(a, b)
+    rows = {r.name: r.weight_decay for r in jaxoptim.explain(scoped, params)}
+    assert rows == {"bn.scale": 0.0, "conv.kernel": 1e-4}  # mmengine's dialect was kept
+    amp = dict(optim_wrapper=dict(type="mmengine.AmpOptimWrapper", optimizer=SGD))
+    assert jaxoptim.make_optimizer(amp).info.loss_scaling
+    assert mmengine_cfg.precision_hint(amp) == "float16"

@@ -146,3 +146,17 @@ def test_random_metric_sequences(seed):
 def test_momentum_plateau():
     schedulers = [dict(type="ReduceOnPlateauMomentum", patience=0, factor=0.9, min_value=0.7)]
     _compare(schedulers, [{"loss": v} for v in LOSSES], key="momentum")
+
+
+def test_an_anchored_scheduler_that_ends_before_the_plateau_starts():
+    # a cosine with eta_min over the first two epochs, then milestones and a plateau from
+    # epoch 2: the reductions only meet multiplicative schedulers
+    schedulers = [
+        dict(type="CosineAnnealingLR", eta_min=0.01, by_epoch=False, begin=0, end=IPE * 2),
+        dict(type="MultiStepLR", milestones=[7], gamma=0.5, by_epoch=True),
+        dict(type="ReduceOnPlateauLR", patience=0, factor=0.5, begin=2),
+    ]
+    _compare(schedulers, [{"loss": v} for v in LOSSES])
+    late = [dict(schedulers[0], end=IPE * 3), *schedulers[1:]]
+    with pytest.raises(ValueError, match=r"until iteration 8.*from iteration 6"):
+        _jaxoptim_values(late, len(LOSSES), [{"loss": v} for v in LOSSES], 0.1, 0.9, "lr")
