@@ -809,7 +809,10 @@ def test_bad_quadratic_warmups_raise_naming_the_key(cfg, timing, error, match):
 
 def test_quadratic_warmup_with_reduce_on_plateau_is_refused():
     # the warmup adds base * (2k + 1) / T**2 to the value: a plateau's factor would not persist
-    cfgs = [dict(type="QuadraticWarmupLR", by_epoch=False, end=5), dict(type="ReduceOnPlateauLR")]
+    # inside its window; after it (the first reduction applies from iteration 5) it is fine
+    cfgs = [dict(type="QuadraticWarmupLR", by_epoch=False, end=8), dict(type="ReduceOnPlateauLR")]
     factory = _schedules(cfgs, iters_per_epoch=5, max_epochs=4, max_iters=20)
     with pytest.raises(ValueError, match=r"ReduceOnPlateauLR.*QuadraticWarmupLR.*anchored"):
         factory(np.asarray(LRS))
+    cfgs[0]["end"] = 5
+    _schedules(cfgs, iters_per_epoch=5, max_epochs=4, max_iters=20)(np.asarray(LRS))
