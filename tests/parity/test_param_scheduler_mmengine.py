@@ -816,3 +816,44 @@ def test_quadratic_warmup_with_reduce_on_plateau_is_refused():
         factory(np.asarray(LRS))
     cfgs[0]["end"] = 5
     _schedules(cfgs, iters_per_epoch=5, max_epochs=4, max_iters=20)(np.asarray(LRS))
+
+
+# The optimizer schedules of well-known OpenMMLab configs (their published hyperparameters,
+# lengths shrunk to a 3-iteration epoch): every one is exact against mmengine.
+_REAL_CONFIGS = {
+    "rtmdet": (  # LinearLR warmup, then cosine over the second half (converted)
+        [
+            dict(type="LinearLR", start_factor=1.0e-5, by_epoch=False, begin=0, end=100),
+            dict(type="CosineAnnealingLR", eta_min=0.004 * 0.05, begin=150, end=300,
+                 T_max=150, by_epoch=True, convert_to_iter_based=True),
+        ],
+        300,
+    ),
+    "mmpretrain_vit_finetune": (
+        [
+            dict(type="LinearLR", start_factor=1e-3, by_epoch=True, end=20,
+                 convert_to_iter_based=True),
+            dict(type="CosineAnnealingLR", T_max=80, by_epoch=True, begin=20, end=100,
+                 eta_min=1e-5),
+        ],
+        100,
+    ),
+    "yolox": (
+        [
+            dict(type="QuadraticWarmupLR", by_epoch=True, begin=0, end=5,
+                 convert_to_iter_based=True),
+            dict(type="CosineAnnealingLR", eta_min=0.01 * 0.05, begin=5, T_max=285, end=285,
+                 by_epoch=True, convert_to_iter_based=True),
+            dict(type="ConstantLR", by_epoch=True, factor=1, begin=285, end=300),
+        ],
+        300,
+    ),
+    "mmseg_poly": ([dict(type="PolyLR", eta_min=1e-4, power=0.9, begin=0, by_epoch=False)], 300),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_REAL_CONFIGS))
+def test_published_openmmlab_schedules_match_mmengine(name):
+    cfgs, max_epochs = _REAL_CONFIGS[name]
+    ipe = 3
+    _compare(cfgs, max_epochs * ipe, ipe, max_epochs=max_epochs, max_iters=max_epochs * ipe)
