@@ -64,7 +64,8 @@ class OptimizerInfo:
     ``precision`` is a hint from the config (an mmengine AmpOptimWrapper's ``dtype``: ``None``
     means float16, autocast's default); ``clip_value`` is mmengine's value clipping;
     ``after_val`` is the validation step of ReduceOnPlateau schedulers
-    (:func:`jaxoptim.report_val_metrics` calls it).
+    (:func:`jaxoptim.report_val_metrics` calls it); ``shard_opt_state`` is mmengine's
+    ``ZeroRedundancyOptimizer`` (``make_train_step`` with a mesh then shards the state).
     """
 
     optimizer_type: str
@@ -79,6 +80,7 @@ class OptimizerInfo:
     precision: str | None = None
     clip_value: float | None = None
     after_val: Callable[..., Any] | None = None
+    shard_opt_state: bool = False
 
 
 class Optimizer(optax.GradientTransformationExtraArgs):
@@ -549,5 +551,6 @@ def make_optimizer(
         precision=engine.precision if engine is not None else None,
         clip_value=engine.clip_value if engine is not None else None,
         after_val=after_val,
+        shard_opt_state=engine.shard_opt_state if engine is not None else False,
     )
     return built

@@ -71,6 +71,8 @@ class Translated:
         an optimizer with ``momentum`` (not ``betas``).
       plateaus: the ``ReduceOnPlateau*`` schedulers by parameter (:mod:`jaxoptim.plateau`).
       iters_per_epoch: the epoch length, when known.
+      shard_opt_state: the optimizer is a ``ZeroRedundancyOptimizer`` (ZeRO-1: the train
+        step keeps the optimizer state split over its mesh's data axis).
     """
 
     mmcv: dict[str, Any]
@@ -82,6 +84,7 @@ class Translated:
     generic_momentum: tuple[str, ...] = ()
     plateaus: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     iters_per_epoch: int | None = None
+    shard_opt_state: bool = False
 
 
 def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
@@ -214,7 +217,7 @@ def optimizer_section(
                 f"optim_wrapper.optimizer.{key}: in mmengine configs `{key}` belongs in "
                 "optim_wrapper, beside `optimizer`"
             )
-    optimizer = dict(optimizer)
+    optimizer = _unwrap_zero(dict(optimizer))
     constructor = strip_scope(wrapper.get("constructor", "DefaultOptimWrapperConstructor"))
     paramwise_cfg = wrapper.get("paramwise_cfg")
     if paramwise_cfg is not None and not isinstance(paramwise_cfg, Mapping):
@@ -231,6 +234,46 @@ def optimizer_section(
     if lr_scale is not None:
         optimizer = scale_lrs(optimizer, lr_scale)
     return optimizer
+
+
+_ZERO = "ZeroRedundancyOptimizer"
+
+
+def is_zero(wrapper: Mapping[str, Any]) -> bool:
+    """Whether ``optim_wrapper.optimizer`` is mmengine's ``ZeroRedundancyOptimizer``."""
+    optimizer = wrapper.get("optimizer")
+    return isinstance(optimizer, Mapping) and strip_scope(optimizer.get("type")) == _ZERO
+
+
+def _unwrap_zero(optimizer: dict[str, Any]) -> dict[str, Any]:
+    """mmengine's ``ZeroRedundancyOptimizer(optimizer_type=..., **kwargs)`` as the optimizer it
+    wraps; its sharding is the train step's (``tx.info.shard_opt_state``).
+
+    Examples:
+      >>> _unwrap_zero(dict(type='ZeroRedundancyOptimizer', optimizer_type='AdamW', lr=1e-3,
+      ...                   parameters_as_bucket_view=True))
+      {'type': 'AdamW', 'lr': 0.001}
+    """
+    if strip_scope(optimizer.get("type")) != _ZERO:
+        return optimizer
+    where = f"optim_wrapper.optimizer (type={_ZERO!r})"
+    if "optimizer_type" not in optimizer:
+        raise KeyError(f"{where} needs `optimizer_type`, the torch.optim class it wraps ('AdamW')")
+    out = {k: v for k, v in optimizer.items() if k not in ("type", "optimizer_type")}
+    out = {"type": optimizer["optimizer_type"], **out}
+    # torch's ZeRO arguments: bucket views are a memory layout XLA decides; the process group
+    # and DDP overlap have no counterpart in a jitted step
+    view = out.pop("parameters_as_bucket_view", False)
+    if not isinstance(view, bool):
+        raise TypeError(f"{where}.parameters_as_bucket_view must be a bool, got {view!r}")
+    if out.pop("overlap_with_ddp", False) is not False:
+        raise ValueError(f"{where}.overlap_with_ddp: only False (mmengine supports only False)")
+    if "process_group" in out:
+        raise KeyError(
+            f"{where}.process_group={out['process_group']!r}: the train step shards over its "
+            "mesh's data axis (make_train_step(mesh=...)); remove it"
+        )
+    return out
 
 
 def auto_scale_ratio(cfg: Mapping[str, Any], batch_size: int | None) -> float | None:
@@ -396,6 +439,7 @@ def translate(
         generic_momentum=tuple(param_scheduler.generic_momentum(schedulers)),
         plateaus=param_scheduler.plateaus_for(schedulers, when),
         iters_per_epoch=when.iters_per_epoch,
+        shard_opt_state=is_zero(wrapper),
     )
 
 

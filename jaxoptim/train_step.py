@@ -247,7 +247,7 @@ def make_train_step(
     param_kinds: Any = None,
     donate: bool = True,
     mesh: Mesh | None = None,
-    shard_opt_state: bool = False,
+    shard_opt_state: bool | None = None,
     data_axis: str = "data",
     with_model_state: bool = False,
 ) -> Callable[[TrainState, Any], tuple[TrainState, dict[str, jax.Array]]]:
@@ -265,7 +265,9 @@ def make_train_step(
         :func:`shard_batch` and a state placed with :func:`shard_train_state`. Gradients are
         reduced by XLA, and the finiteness check sees the global gradients, so a non-finite
         gradient on any device skips the step everywhere.
-      shard_opt_state: keep optimizer statistics split over ``data_axis`` between steps.
+      shard_opt_state: keep optimizer statistics split over ``data_axis`` between steps
+        (ZeRO-1); ``None``: ``tx.info.shard_opt_state`` (an mmengine
+        ``ZeroRedundancyOptimizer``), else ``False``.
       data_axis: the mesh axis the batch is split over.
       with_model_state: ``loss_fn(params, model_state, batch)`` returns
         ``(loss, new_model_state)`` (or ``(loss, (new_model_state, aux))`` with ``has_aux``):
@@ -287,6 +289,8 @@ def make_train_step(
     if compute_dtype != jnp.float32:
         _patch_nnx_norms()
     info = getattr(tx, "info", None)
+    if shard_opt_state is None:
+        shard_opt_state = bool(getattr(info, "shard_opt_state", False))
     cumulative = info.cumulative_iters if info is not None else 1
     max_iters = info.max_iters if info is not None else None
     hinted = getattr(info, "precision", None)

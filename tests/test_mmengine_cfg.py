@@ -333,3 +333,51 @@ def test_scoped_type_names_are_the_names_without_their_scope():
     amp = dict(optim_wrapper=dict(type="mmengine.AmpOptimWrapper", optimizer=SGD))
     assert jaxoptim.make_optimizer(amp).info.loss_scaling
     assert mmengine_cfg.precision_hint(amp) == "float16"
+
+
+def test_zero_redundancy_optimizer_is_the_optimizer_it_wraps_with_a_sharding_hint():
+    zero = dict(
+        optim_wrapper=dict(
+            optimizer=dict(
+                type="ZeroRedundancyOptimizer",
+                optimizer_type="AdamW",
+                lr=1e-3,
+                weight_decay=0.05,
+                parameters_as_bucket_view=True,
+            ),
+            paramwise_cfg=dict(norm_decay_mult=0.0),
+        )
+    )
+    plain = dict(
+        optim_wrapper=dict(
+            optimizer=dict(type="AdamW", lr=1e-3, weight_decay=0.05),
+            paramwise_cfg=dict(norm_decay_mult=0.0),
+        )
+    )
+    params = {"conv": {"kernel": jnp.ones((2, 2))}, "bn": {"scale": jnp.ones(2)}}
+    grads = [jax.tree_util.tree_map(lambda p, s=s: p * s, params) for s in (1.0, -2.0, 0.5)]
+    tx = jaxoptim.make_optimizer(zero)
+    assert tx.info.shard_opt_state and not jaxoptim.make_optimizer(plain).info.shard_opt_state
+    got, _ = _run(tx, params, grads)
+    want, _ = _run(jaxoptim.make_optimizer(plain), params, grads)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_array_equal(a, b)
+    assert [r.weight_decay for r in jaxoptim.explain(zero, params)] == [0.0, 0.05]
+
+
+@pytest.mark.parametrize(
+    "extra, error, match",
+    [
+        (dict(optimizer_type=None), KeyError, "needs `optimizer_type`"),
+        (dict(overlap_with_ddp=True), ValueError, "overlap_with_ddp"),
+        (dict(process_group="gloo"), KeyError, "process_group"),
+        (dict(parameters_as_bucket_view="yes"), TypeError, "parameters_as_bucket_view"),
+        (dict(optimizer_type="AdamW", momentum=0.9), TypeError, "momentum"),
+    ],
+)
+def test_zero_redundancy_optimizer_bad_arguments_name_the_key(extra, error, match):
+    optimizer = {"type": "ZeroRedundancyOptimizer", "optimizer_type": "AdamW", "lr": 1e-3, **extra}
+    if optimizer["optimizer_type"] is None:
+        del optimizer["optimizer_type"]
+    with pytest.raises(error, match=match):
+        jaxoptim.make_optimizer(dict(optim_wrapper=dict(optimizer=optimizer)))

@@ -245,6 +245,22 @@ _SHARDED = textwrap.dedent(
     assert bool(m9["skipped"])
     for a, b in zip(jax.tree_util.tree_leaves(s8.params), jax.tree_util.tree_leaves(s9.params)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # mmengine's ZeroRedundancyOptimizer: the step shards the optimizer state by itself
+    zero = make_optimizer(dict(optim_wrapper=dict(optimizer=dict(
+        type="ZeroRedundancyOptimizer", optimizer_type="AdamW", lr=1e-2))))
+    assert zero.info.shard_opt_state
+    z_step = make_train_step(loss_fn, zero, donate=False, mesh=mesh)
+    sz = shard_train_state(TrainState.create(params=w, tx=zero), mesh,
+                           shard_opt_state=zero.info.shard_opt_state)
+    plain = make_optimizer(dict(type="AdamW", lr=1e-2))
+    sp, p_step = TrainState.create(params=w, tx=plain), make_train_step(loss_fn, plain)
+    for i in range(3):
+        sz, _ = z_step(sz, shard_batch(batch, mesh))
+        sp, _ = p_step(sp, batch)
+    moments = [x for x in jax.tree_util.tree_leaves(sz.opt_state) if x.shape == (8, 4)]
+    assert moments and not any(x.sharding.is_fully_replicated for x in moments)
+    for a, b in zip(jax.tree_util.tree_leaves(sz.params), jax.tree_util.tree_leaves(sp.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-5, atol=1e-6)
     print("SHARDED-OK")
     """
 )
