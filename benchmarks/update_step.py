@@ -400,6 +400,66 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
     )
 
 
+def _hand_partition(params: Any, kinds: Any) -> optax.GradientTransformation:
+    """What a user writes by hand for PARAMWISE_CFG with optax: one optax.adamw per group."""
+    lr, wd = ADAMW_CFG["lr"], ADAMW_CFG["weight_decay"]
+    cfg = dict(type="optax.adamw", learning_rate=lr, weight_decay=wd, paramwise_cfg=PARAMWISE_CFG)
+    rows = list(jaxoptim.explain(cfg, params, param_kinds=kinds))
+    groups = sorted({(row.lr, row.weight_decay) for row in rows})
+    labels = [f"g{groups.index((row.lr, row.weight_decay))}" for row in rows]
+    treedef = jax.tree_util.tree_structure(params)
+    transforms = {
+        f"g{i}": optax.adamw(g_lr, weight_decay=g_wd) for i, (g_lr, g_wd) in enumerate(groups)
+    }
+    return optax.partition(transforms, jax.tree_util.tree_unflatten(treedef, labels))
+
+
+def bench_user_optax(params, grads, kinds, rounds, calls, reps) -> dict[str, Any]:
+    """``type='optax.adamw'`` with paramwise groups vs the optax.partition a user would write."""
+    lr, wd = ADAMW_CFG["lr"], ADAMW_CFG["weight_decay"]
+    by_name = dict(
+        type="optax.adamw", learning_rate=lr, weight_decay=wd, paramwise_cfg=PARAMWISE_CFG
+    )
+    makers = {
+        "optax.adamw by name, paramwise": lambda: jaxoptim.make_optimizer(
+            by_name, param_kinds=kinds
+        ),
+        "hand-written optax.partition": lambda: _hand_partition(params, kinds),
+        "jaxoptim AdamW paramwise": lambda: jaxoptim.make_optimizer(
+            dict(ADAMW_CFG, paramwise_cfg=PARAMWISE_CFG), param_kinds=kinds
+        ),
+    }
+    cands = [jax_candidate(name, make(), params, grads) for name, make in makers.items()]
+    parity = _first_step_parity(cands[:2])
+    times = time_interleaved(cands, rounds, calls, warmup=1)
+    abstract = jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), params)
+    compile_s: dict[str, list[float]] = {n: [] for n in list(makers)[:2]}
+    for r in range(reps):
+        names = list(compile_s)[r % 2 :] + list(compile_s)[: r % 2]
+        for name in names:
+            tx = makers[name]()
+            state = jax.eval_shape(tx.init, abstract)
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                jax_update_fn(tx).lower(abstract, state, grads).compile()
+                compile_s[name].append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+    by, hand = "optax.adamw by name, paramwise", "hand-written optax.partition"
+    ratios = {
+        "by name / hand-written (step)": paired_ratio(times, by, hand),
+        "by name / hand-written (compile)": paired_ratio(compile_s, by, hand),
+        "by name / built-in AdamW paramwise (step)": paired_ratio(
+            times, by, "jaxoptim AdamW paramwise"
+        ),
+    }
+    ms = median_ms(times)
+    ms.update({f"compile {n}": 1e3 * statistics.median(v) for n, v in compile_s.items()})
+    return dict(ms=ms, ratios=ratios, parity=parity)
+
+
 def bench_recompiles(params, grads, n_steps) -> dict[str, Any]:
     """Compilations over ``n_steps`` jaxoptim AdamW updates under a cosine lr schedule."""
     cfg = dict(
@@ -510,6 +570,13 @@ def run(
     )
     print("  of which lower (trace + MLIR):", _fmt(out["compile"]["lower_seconds"]))
     print("  jaxpr equations of one update:", _fmt(out["compile"]["jaxpr_equations"]))
+    out["user_optax"] = bench_user_optax(params, grads, kinds, rounds, calls, compile_reps)
+    print_table(
+        "a user's optax optimizer with param groups (optax.adamw by name, 4 groups)",
+        out["user_optax"]["ms"],
+        out["user_optax"]["ratios"],
+    )
+    print("  first-step parity:", _fmt(out["user_optax"]["parity"]))
     out["recompiles"] = bench_recompiles(params, grads, lr_steps)
     print("\n== compilations over updates with a changing lr (cosine + linear warmup)")
     print("  ", _fmt(out["recompiles"]))
@@ -517,6 +584,7 @@ def run(
         **out["sgd"]["ratios"],
         **out["adamw"]["ratios"],
         **out["compile"]["ratios"],
+        **out["user_optax"]["ratios"],
     }
     return out
 

@@ -68,15 +68,19 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _signature(factory: Callable) -> Mapping[str, inspect.Parameter]:
+    try:
+        return inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
 def _lr_key(factory: Callable, kwargs: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """The factory's lr argument (given, or defaulted in its signature) and the kwargs with it."""
     given = next((k for k in _LR_KEYS if _is_number(kwargs.get(k))), None)
     if given is not None:
         return given, kwargs
-    try:
-        signature = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        signature = {}
+    signature = _signature(factory)
     for k in _LR_KEYS:
         default = signature[k].default if k in signature else None
         if _is_number(default):
@@ -129,7 +133,10 @@ def user_optimizer(
     def build(settings: dict[str, Any]) -> optax.GradientTransformation:
         if lr_key is None:
             return call_factory(name, factory, settings)
-        static = tuple(k for k, v in settings.items() if not _is_number(v))
+        # only the lr is live: the other numbers (given, and the signature's defaults, which
+        # inject_hyperparams would make live too) stay Python constants, so the factory's
+        # `1 - b1` and the like fold at trace time instead of costing ops per leaf
+        static = tuple(k for k in {**_signature(factory), **settings} if k != lr_key)
 
         @functools.wraps(factory)
         def make(**kw):

@@ -128,3 +128,18 @@ def test_full_chain_scalar_work_does_not_grow_with_leaves():
     )
     counts = {n: _hyper_only_eqns(make_optimizer(cfg), _params(n)) for n in (3, 12)}
     assert counts[3] == counts[12], counts
+
+
+def test_optax_by_name_is_no_larger_than_optax_itself():
+    # only the lr is live in a user optimizer's instances: b1, b2, eps (given or defaulted)
+    # stay Python numbers, so `1 - b1` folds instead of costing an op per leaf
+    n_leaves = 40
+    params = _params(n_leaves)
+    for name, lr, reference in (
+        ("optax.adamw", 1e-3, optax.adamw(1e-3, weight_decay=1e-2)),
+        ("optax.lion", 1e-4, optax.lion(1e-4, weight_decay=1e-2)),
+    ):
+        cfg = dict(type=name, learning_rate=lr, weight_decay=1e-2)
+        ours = len(_jaxpr(make_optimizer(cfg), params)[0].eqns)
+        theirs = len(_jaxpr(reference, params)[0].eqns)
+        assert ours - theirs < n_leaves, (name, ours, theirs)
