@@ -158,7 +158,10 @@ def accumulate_gradients(
         new_updates, inner_state = update_if(
             is_update, inner, summed, state.inner_state, params, **extra_args
         )
-        grads = jax.tree_util.tree_map(lambda t: jnp.where(is_update, jnp.zeros_like(t), t), total)
+        # select_n with the scalar predicate: jnp.where would trace a nested jit per leaf
+        grads = jax.tree_util.tree_map(
+            lambda t: jax.lax.select_n(is_update, t, jnp.zeros_like(t)), total
+        )
         return new_updates, AccumulationState(state.iteration + 1, grads, inner_state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
