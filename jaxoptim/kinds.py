@@ -206,10 +206,14 @@ def param_kinds(model: Any, *example_args: Any, **example_kwargs: Any) -> Any:
     )
 
 
+_NORM_LEAVES = ("scale", "bias", "weight")  # Flax's norm parameters, and torch's
+
+
 def kinds_from_names(names: list[str]) -> list[str | None]:
     """The name-based fallback used when no ``param_kinds`` are given.
 
-    A leaf named ``scale`` or ``bias`` is ``'norm'`` when its parent path component is a Flax
+    A leaf named ``scale`` or ``bias`` (Flax), or ``weight`` (a tree with torch's names, e.g.
+    converted from a ``state_dict``), is ``'norm'`` when its parent path component is a Flax
     default norm name (``BatchNorm_0``, ``LayerNorm_3``, ``GroupNorm_1``, ``RMSNorm_0``,
     ``InstanceNorm_2``), contains ``norm`` (any case: ``norm1``, ``final_norm``), or has an
     ``_``-separated token ``bn``, ``ln`` or ``gn`` optionally followed by digits (``bn``,
@@ -225,13 +229,15 @@ def kinds_from_names(names: list[str]) -> list[str | None]:
     Examples:
       >>> kinds_from_names(['BatchNorm_0.scale', 'ln_f.bias', 'Dense_0.bias', 'norm.kernel'])
       ['norm', 'norm', None, None]
+      >>> kinds_from_names(['layer1.0.bn1.weight', 'blocks.0.norm1.weight', 'conv1.weight'])
+      ['norm', 'norm', None]
     """
     kinds: list[str | None] = []
     for name in names:
         parts = name.split(".")
         kinds.append(
             "norm"
-            if len(parts) >= 2 and parts[-1] in ("scale", "bias") and _is_norm_name(parts[-2])
+            if len(parts) >= 2 and parts[-1] in _NORM_LEAVES and _is_norm_name(parts[-2])
             else None
         )
     return kinds

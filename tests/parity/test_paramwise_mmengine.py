@@ -371,3 +371,46 @@ def _named(tree):
 def _to_torch(x):
     # Flax conv kernels are HWIO, torch's OIHW; 1-D leaves are shared as they are.
     return np.ascontiguousarray(np.transpose(x, (3, 2, 0, 1)) if x.ndim == 4 else x)
+
+
+# ------------------------------------------------------------------- torch names, no kinds
+class _TorchNamed(torch.nn.Module):
+    """A ResNet / ViT-like naming: bn1, layer1.0.bn1, downsample, norm1, ln_f, fc."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 4, 3, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(4)
+        block = torch.nn.Module()
+        block.conv1 = torch.nn.Conv2d(4, 4, 3, bias=False)
+        block.bn1 = torch.nn.BatchNorm2d(4)
+        block.norm1 = torch.nn.LayerNorm(4)
+        self.layer1 = torch.nn.ModuleList([block])
+        self.ln_f = torch.nn.LayerNorm(4)
+        self.gn = torch.nn.GroupNorm(2, 4)
+        self.fc = torch.nn.Linear(4, 2)
+
+
+def test_a_torch_named_tree_without_kinds_matches_mmengine():
+    """A tree with torch's names (e.g. from a state_dict) needs no param_kinds for norms."""
+    module = _TorchNamed()
+    tree: dict = {}
+    for name, p in module.named_parameters():
+        *parents, last = name.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = jnp.asarray(p.detach().numpy())
+    optimizer = dict(type="SGD", lr=0.1, momentum=0.9, weight_decay=1e-4)
+    pw = dict(norm_decay_mult=0.0, bias_decay_mult=0.5, bias_lr_mult=2.0)
+    table = explain(dict(optimizer, paramwise_cfg=dict(pw, dialect="mmengine")), tree)
+    groups, _ = _mmengine_groups(module, optimizer, pw)
+    assert {row.name for row in table} == set(groups)
+    for name, group in groups.items():
+        row = table.group(name)
+        assert (row.lr, row.weight_decay) == pytest.approx(
+            (group["lr"], group["weight_decay"]), rel=1e-12
+        ), (name, row, group["lr"], group["weight_decay"])
+    assert {r.name for r in table if r.kind == "norm"} == {
+        n for n, _ in module.named_parameters() if not n.startswith(("conv", "fc", "layer1.0.conv"))
+    }
