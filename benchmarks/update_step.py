@@ -344,6 +344,30 @@ def _first_step_parity(cands: Sequence[Candidate]) -> dict[str, float]:
     return {f"{c.name} vs {cands[0].name}": _max_abs_diff(c.params(), ref) for c in cands[1:]}
 
 
+def _time_compiles(makers, reps, abstract, grads, total, lower) -> None:
+    """Appends each maker's fresh lower+compile seconds to ``total`` (lower alone to ``lower``),
+    ``reps`` rounds in rotating order."""
+    for r in range(reps):
+        names = list(makers)
+        names = names[r % len(names) :] + names[: r % len(names)]
+        for name in names:
+            tx = makers[name]()
+            state = jax.eval_shape(tx.init, abstract)
+            # As timeit does: no garbage collection inside the timed region (a collection of
+            # the earlier benchmarks' garbage landing in one candidate's trace added ~0.2 s).
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                lowered = jax_update_fn(tx).lower(abstract, state, grads)
+                t1 = time.perf_counter()
+                lowered.compile()
+                total[name].append(time.perf_counter() - t0)
+                lower[name].append(t1 - t0)
+            finally:
+                gc.enable()
+
+
 def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
     """Median lower (trace) and compile seconds with fresh transformations and jit objects."""
     abstract = jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), params)
@@ -364,25 +388,7 @@ def bench_compile(params, grads, kinds, reps) -> dict[str, Any]:
         state = jax.eval_shape(tx.init, abstract)
         outer = jax.make_jaxpr(jax_update_fn(tx))(abstract, state, grads).jaxpr
         eqns[name] = len(outer.eqns[0].params["jaxpr"].jaxpr.eqns)  # inside the one jit
-    for r in range(reps):
-        names = list(makers)
-        names = names[r % len(names) :] + names[: r % len(names)]
-        for name in names:
-            tx = makers[name]()
-            state = jax.eval_shape(tx.init, abstract)
-            # As timeit does: no garbage collection inside the timed region (a collection of
-            # the earlier benchmarks' garbage landing in one candidate's trace added ~0.2 s).
-            gc.collect()
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                lowered = jax_update_fn(tx).lower(abstract, state, grads)
-                t1 = time.perf_counter()
-                lowered.compile()
-                total[name].append(time.perf_counter() - t0)
-                lower[name].append(t1 - t0)
-            finally:
-                gc.enable()
+    _time_compiles(makers, reps, abstract, grads, total, lower)
     ratios = {
         "compile paramwise / optax.adamw": paired_ratio(
             total, "jaxoptim AdamW paramwise", "optax.adamw"
@@ -433,20 +439,9 @@ def bench_user_optax(params, grads, kinds, rounds, calls, reps) -> dict[str, Any
     parity = _first_step_parity(cands[:2])
     times = time_interleaved(cands, rounds, calls, warmup=1)
     abstract = jax.tree_util.tree_map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), params)
-    compile_s: dict[str, list[float]] = {n: [] for n in list(makers)[:2]}
-    for r in range(reps):
-        names = list(compile_s)[r % 2 :] + list(compile_s)[: r % 2]
-        for name in names:
-            tx = makers[name]()
-            state = jax.eval_shape(tx.init, abstract)
-            gc.collect()
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                jax_update_fn(tx).lower(abstract, state, grads).compile()
-                compile_s[name].append(time.perf_counter() - t0)
-            finally:
-                gc.enable()
+    timed = {n: makers[n] for n in list(makers)[:2]}
+    compile_s: dict[str, list[float]] = {n: [] for n in timed}
+    _time_compiles(timed, reps, abstract, grads, compile_s, {n: [] for n in timed})
     by, hand = "optax.adamw by name, paramwise", "hand-written optax.partition"
     ratios = {
         "by name / hand-written (step)": paired_ratio(times, by, hand),
