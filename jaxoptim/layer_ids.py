@@ -360,6 +360,18 @@ class Rule:
 
 
 def parse_rule(own: Mapping[str, Any], *, stage_wise: bool, embed_default: Sequence[str]) -> Rule:
+    """The :class:`Rule` a constructor's own ``paramwise_cfg`` keys describe, validated.
+
+    Args:
+      own: ``layer_id_rule``, ``embed_keys``, ``depths`` and the pattern keys, as given.
+      stage_wise: mmseg's ``decay_type='stage_wise'`` (it implies ``'convnext'``).
+      embed_default: the constructor's default ``embed_keys`` (Swin's are its own).
+
+    Examples:
+      >>> rule = parse_rule({'layer_id_rule': 'convnext'}, stage_wise=False, embed_default=())
+      >>> rule.family, sorted(rule.patterns)
+      ('convnext', ['downsample_pattern', 'stage_pattern'])
+    """
     family = own.get("layer_id_rule", "convnext" if stage_wise else "vit")
     if family not in LAYER_ID_RULES:
         raise ValueError(f"paramwise_cfg.layer_id_rule={family!r}: one of {list(LAYER_ID_RULES)}")
