@@ -290,3 +290,66 @@ def test_any_optax_optimizer_by_its_dotted_name():
 def test_a_misspelt_optax_name_suggests_the_right_one():
     with pytest.raises(KeyError, match=r"optax has no public .*did you mean 'optax\.adamw'"):
         make_optimizer(dict(type="optax.adamww", learning_rate=1e-3))
+
+
+_WORDS = ("backbone", "neck", "head", "conv", "bn", "norm", "fc", "attn", "stage1", "stage2")
+
+
+def _random_case(seed):
+    rng = np.random.default_rng(seed)
+    tree: dict = {}
+    for _ in range(int(rng.integers(3, 9))):
+        path = [str(rng.choice(_WORDS)) for _ in range(int(rng.integers(1, 4)))]
+        leaf = str(rng.choice(["kernel", "bias", "scale"]))
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            shape = (3,) if leaf != "kernel" else (2, 3)
+            node.setdefault(leaf, jnp.asarray(rng.normal(size=shape), jnp.float32))
+    pw: dict = {}
+    for key in ("norm_decay_mult", "bias_decay_mult", "bias_lr_mult"):
+        if rng.random() < 0.5:
+            pw[key] = float(rng.choice([0.0, 0.5, 2.0]))
+    custom = {}
+    for word in rng.choice(_WORDS, size=int(rng.integers(0, 3)), replace=False):
+        entry = {}
+        if rng.random() < 0.6:
+            entry["lr_mult"] = float(rng.choice([0.1, 0.5, 3.0]))
+        if rng.random() < 0.5:
+            entry["decay_mult"] = float(rng.choice([0.0, 2.0]))
+        if rng.random() < 0.2:
+            entry = {"frozen": True}
+        custom[str(word)] = entry
+    if custom:
+        pw["custom_keys"] = custom
+    return tree, pw
+
+
+@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.filterwarnings("ignore:paramwise_cfg. custom_keys")
+def test_random_groupings_equal_the_hand_built_partition(seed):
+    from jaxoptim import explain
+
+    params, pw = _random_case(seed)
+    cfg = dict(type="optax.adamw", learning_rate=0.01, weight_decay=0.1, paramwise_cfg=pw)
+    rows = list(explain(cfg, params))
+    # the oracle: optax itself, one optax.adamw per (lr, wd) of the table, frozen leaves zero
+    groups = sorted({(r.lr, r.weight_decay) for r in rows if not r.frozen})
+    labels = ["frozen" if r.frozen else f"g{groups.index((r.lr, r.weight_decay))}" for r in rows]
+    transforms = {f"g{i}": optax.adamw(lr, weight_decay=wd) for i, (lr, wd) in enumerate(groups)}
+    transforms["frozen"] = optax.set_to_zero()
+    treedef = jax.tree_util.tree_structure(params)
+    hand = optax.partition(transforms, jax.tree_util.tree_unflatten(treedef, labels))
+    outs = []
+    for tx in (make_optimizer(cfg), hand):
+        state, p = tx.init(params), params
+        for step in range(3):
+            grads = jax.tree_util.tree_map(lambda x, s=step: jnp.cos(x * (s + 1)), p)
+            updates, state = jax.jit(tx.update)(grads, state, p)
+            p = optax.apply_updates(p, updates)
+        outs.append(p)
+    for a, b in zip(jax.tree_util.tree_leaves(outs[0]), jax.tree_util.tree_leaves(outs[1])):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
