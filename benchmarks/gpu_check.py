@@ -67,6 +67,24 @@ UPDATE_CONFIGS = {
         fp16=dict(loss_scale="dynamic"),
         lr_config=dict(policy="CosineAnnealing", min_lr=0.0, by_epoch=False),
     ),
+    # a user optax optimizer with param groups (one optax.adamw per group, optax.partition)
+    "optax.adamw by name, groups": dict(
+        optimizer=dict(
+            type="optax.adamw",
+            learning_rate=1e-3,
+            weight_decay=0.05,
+            paramwise_cfg=dict(custom_keys={"fc": dict(lr_mult=10.0)}, norm_decay_mult=0.0),
+        )
+    ),
+    # an mmengine chain with no closed form: the schedule is a table gathered at the step
+    "mmengine tabulated": dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=[
+            dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0, end=3),
+            dict(type="CosineAnnealingLR", eta_min=0.01, by_epoch=False, begin=0, end=4),
+        ],
+        train_cfg=dict(type="IterBasedTrainLoop", max_iters=4),
+    ),
 }
 
 
