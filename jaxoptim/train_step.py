@@ -126,6 +126,7 @@ def report_val_metrics(
             "report_val_metrics: state.opt_state is not the state of a make_optimizer "
             f"transformation (got {type(hyper).__name__})"
         )
+    # eager ops on the state's arrays keep their placement (replicated over a mesh, say)
     return state.replace(opt_state=after_val(hyper, state.params, metrics))
 
 

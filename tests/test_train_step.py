@@ -253,14 +253,32 @@ _SHARDED = textwrap.dedent(
     sz = shard_train_state(TrainState.create(params=w, tx=zero), mesh,
                            shard_opt_state=zero.info.shard_opt_state)
     plain = make_optimizer(dict(type="AdamW", lr=1e-2))
-    sp, p_step = TrainState.create(params=w, tx=plain), make_train_step(loss_fn, plain)
+    s_plain = TrainState.create(params=w, tx=plain)
+    plain_step = make_train_step(loss_fn, plain, donate=False)
     for i in range(3):
         sz, _ = z_step(sz, shard_batch(batch, mesh))
-        sp, _ = p_step(sp, batch)
+        s_plain, _ = plain_step(s_plain, batch)
     moments = [x for x in jax.tree_util.tree_leaves(sz.opt_state) if x.shape == (8, 4)]
     assert moments and not any(x.sharding.is_fully_replicated for x in moments)
-    for a, b in zip(jax.tree_util.tree_leaves(sz.params), jax.tree_util.tree_leaves(sp.params)):
+    leaves = jax.tree_util.tree_leaves
+    for a, b in zip(leaves(sz.params), leaves(s_plain.params)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-5, atol=1e-6)
+    # a ReduceOnPlateau factor lowered between steps keeps the replicated placement
+    from jaxoptim import report_val_metrics
+    plateau = make_optimizer(dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=dict(type="ReduceOnPlateauLR", patience=0, factor=0.5),
+        train_cfg=dict(by_epoch=True, max_epochs=4)), iters_per_epoch=1)
+    p_step = make_train_step(loss_fn, plateau, donate=False, mesh=mesh)
+    sp = shard_train_state(TrainState.create(params=w, tx=plateau), mesh)
+    lrs = []
+    for loss in (1.0, 1.0, 1.0):
+        sp, mp = p_step(sp, shard_batch(batch, mesh))
+        lrs.append(float(mp["lr"]))
+        sp = report_val_metrics(plateau, sp, {"loss": loss})
+        assert all(x.sharding.is_fully_replicated for x in jax.tree_util.tree_leaves(sp.opt_state))
+    np.testing.assert_allclose(lrs, [0.1, 0.1, 0.05], rtol=1e-6)
+    assert p_step._cache_size() == 1
     print("SHARDED-OK")
     """
 )
