@@ -43,10 +43,15 @@ def call_factory(name: str, factory: Callable, kwargs: Mapping[str, Any]):
     try:
         tx = factory(**kwargs)
     except TypeError as err:
-        raise TypeError(
-            f"{name}: {err}. If this config inherits a base optimizer of another type, write "
-            "`_delete_=True` in the child's `optimizer` dict."
-        ) from err
+        params = _signature(factory)
+        if "lr" in kwargs and "lr" not in params and "learning_rate" in params:
+            hint = "optax names the learning rate `learning_rate`: write learning_rate=..."
+        else:
+            hint = (
+                "If this config inherits a base optimizer of another type, write "
+                "`_delete_=True` in the child's `optimizer` dict."
+            )
+        raise TypeError(f"{name}: {err}. {hint}") from err
     if not isinstance(tx, optax.GradientTransformation):
         if hasattr(tx, "init") and hasattr(tx, "update"):
             tx = optax.GradientTransformationExtraArgs(tx.init, tx.update)

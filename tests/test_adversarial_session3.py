@@ -122,3 +122,8 @@ def test_user_optimizer_groups_take_numpy_multipliers_as_numbers():
         out.append(updates)
     for a, b in zip(jax.tree_util.tree_leaves(out[0]), jax.tree_util.tree_leaves(out[1])):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_torch_lr_name_on_an_optax_factory_says_learning_rate():
+    with pytest.raises(TypeError, match="optax.adamw.*'lr'.*write learning_rate="):
+        jaxoptim.make_optimizer(dict(type="optax.adamw", lr=1e-3))
