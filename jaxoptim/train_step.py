@@ -89,7 +89,8 @@ def report_val_metrics(
     ReduceOnPlateau scheduler in ``tx``'s config the state comes back unchanged.
 
     Args:
-      tx: the transformation :func:`jaxoptim.make_optimizer` built ``state`` with.
+      tx: the transformation :func:`jaxoptim.make_optimizer` built ``state`` with (its
+        ``info``); ``state.opt_state`` may wrap that transformation's state (``optax.chain``).
       state: the train state after the epoch.
       metrics: metric name -> value (a number or a scalar array).
 
@@ -120,14 +121,20 @@ def report_val_metrics(
     after_val = getattr(getattr(tx, "info", None), "after_val", None)
     if after_val is None:
         return state
-    hyper = state.opt_state
-    if not isinstance(hyper, HyperparamState):
+    found = _find(state.opt_state, HyperparamState)  # also inside optax.chain(tx, ...)
+    if len(found) != 1:
         raise TypeError(
-            "report_val_metrics: state.opt_state is not the state of a make_optimizer "
-            f"transformation (got {type(hyper).__name__})"
+            "report_val_metrics: state.opt_state does not hold the state of one make_optimizer "
+            f"transformation (found {len(found)} in a {type(state.opt_state).__name__})"
         )
     # eager ops on the state's arrays keep their placement (replicated over a mesh, say)
-    return state.replace(opt_state=after_val(hyper, state.params, metrics))
+    new = after_val(found[0], state.params, metrics)
+    opt_state = jax.tree_util.tree_map(
+        lambda x: new if isinstance(x, HyperparamState) else x,
+        state.opt_state,
+        is_leaf=lambda x: isinstance(x, HyperparamState),
+    )
+    return state.replace(opt_state=opt_state)
 
 
 def current_loss_scale(opt_state: Any) -> jax.Array:

@@ -73,8 +73,19 @@ def test_a_state_of_another_optimizer_is_refused():
     state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=other)
     with pytest.raises(ValueError, match="another transformation"):
         jaxoptim.report_val_metrics(tx, state, {"loss": 1.0})
-    with pytest.raises(TypeError, match="not the state of a make_optimizer"):
+    with pytest.raises(TypeError, match="does not hold the state of one make_optimizer"):
         jaxoptim.report_val_metrics(tx, state.replace(opt_state=()), {"loss": 1.0})
+
+
+def test_a_wrapped_transformation_is_reported_to():
+    import optax
+
+    tx = jaxoptim.make_optimizer(_cfg(PLATEAU), iters_per_epoch=2)
+    wrapped = optax.chain(optax.identity(), tx)
+    wrapped = type(tx)(wrapped.init, wrapped.update)
+    wrapped.info = tx.info
+    _, lrs, _ = _train(wrapped, 3, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(lrs, [0.1, 0.1, 0.1, 0.1, 0.05, 0.05], rtol=1e-6)
 
 
 def test_a_missing_monitor_is_named():
