@@ -383,8 +383,37 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
     )
 
 
-def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, Any, int]:
-    """The optimizer, the jitted step and the state to start from (fresh or restored)."""
+def _mesh(devices: int | None, batch_size: int) -> Any:
+    """A data-parallel mesh over ``devices`` local devices, or ``None`` for one device.
+
+    ``None`` uses every local device when the batch splits evenly over them (else one).
+    """
+    available = jax.local_devices()
+    if devices is None:
+        devices = len(available) if batch_size % len(available) == 0 else 1
+    if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
+        raise CLIError(f"--devices must be a positive int, got {devices!r}")
+    if devices > len(available):
+        raise CLIError(f"--devices {devices}: only {len(available)} local device(s)")
+    if batch_size % devices:
+        raise CLIError(
+            f"--devices {devices}: data.batch_size={batch_size} does not split evenly over them"
+        )
+    if devices == 1:
+        return None
+    from jax.sharding import Mesh
+
+    return Mesh(np.array(available[:devices]), ("data",))
+
+
+def _start_state(
+    task: Task, ckpt_dir: Path, resume: bool, mesh: Any = None
+) -> tuple[Any, Any, Any, int]:
+    """The optimizer, the jitted step and the state to start from (fresh or restored).
+
+    With a ``mesh`` the state is replicated over it (the optimizer state split, ZeRO-1, for an
+    mmengine ``ZeroRedundancyOptimizer``) and the step splits each batch over its devices.
+    """
     tx = jaxoptim.make_optimizer(
         task.cfg,
         param_kinds=task.kinds,
@@ -394,8 +423,17 @@ def _start_state(task: Task, ckpt_dir: Path, resume: bool) -> tuple[Any, Any, An
     )
     state = jaxoptim.TrainState.create(params=task.params, tx=tx)
     step_fn = jaxoptim.make_train_step(
-        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds
+        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds, mesh=mesh
     )
+    if mesh is not None:
+        from jaxoptim.train_step import shard_batch, shard_train_state
+
+        state = shard_train_state(state, mesh, shard_opt_state=tx.info.shard_opt_state)
+        sharded_step = step_fn
+
+        def step_fn(state, batch):
+            return sharded_step(state, shard_batch(batch, mesh))
+
     last = checkpoint.latest_step(ckpt_dir)
     if resume:
         if last is None:
@@ -431,6 +469,7 @@ def train(
     cfg_options: Sequence[str] | Mapping | None = None,
     seed: int | None = None,
     progress: bool | None = None,
+    devices: int | None = None,
 ) -> dict[str, Any]:
     """Trains the config's model on digits; the ``jaxoptim train`` command.
 
@@ -447,6 +486,8 @@ def train(
       cfg_options: ``['optimizer.lr=0.1', ...]`` overrides.
       seed: overrides the config's ``seed``.
       progress: show the progress bar (default: when stderr is a terminal).
+      devices: data-parallel over this many local devices (``None``: all of them when the
+        batch splits evenly, else one).
 
     Returns:
       ``{'state': TrainState, 'accuracy': float, 'iters': int, 'work_dir': Path,
@@ -458,7 +499,8 @@ def train(
     settings = _run_settings(cfg)
     work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     ckpt_dir = (work_dir / "checkpoints").absolute()
-    tx, step_fn, state, it = _start_state(task, ckpt_dir, resume)
+    mesh = _mesh(devices, task.batch_size)
+    tx, step_fn, state, it = _start_state(task, ckpt_dir, resume, mesh)
     stop = task.max_iters if max_iters is None else min(int(max_iters), task.max_iters)
     ipe = task.iters_per_epoch
 
@@ -608,6 +650,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
     p.add_argument("--max-iters", type=int, help="stop after N iterations in total")
     p.add_argument("--seed", type=int, help="overrides the config's seed")
+    p.add_argument(
+        "--devices",
+        type=int,
+        help="data-parallel over this many local devices (default: all, when the batch splits)",
+    )
     commands.add_parser("explain", parents=[common], help="print the per-parameter table")
     p = commands.add_parser("schedule", parents=[common], help="plot the lr/momentum curves")
     p.add_argument("--out", required=True, help="the PNG to write")
@@ -625,6 +672,7 @@ def _run(args: argparse.Namespace) -> int:
             max_iters=args.max_iters,
             cfg_options=args.cfg_options,
             seed=args.seed,
+            devices=args.devices,
         )
         print(
             f"trained {result['iters']} iterations in {result['seconds']:.1f} s; "

@@ -202,3 +202,50 @@ def test_checkpoints_keep_the_newest(tmp_path):
     assert (
         cli.main(["train", str(CONFIGS / "iter_based_poly.py"), "--work-dir", str(tmp_path)]) == 1
     )
+
+
+_DATA_PARALLEL = """
+import sys, jax, numpy as np
+from jaxoptim import cli
+assert jax.local_device_count() == 8
+config, tmp = sys.argv[1], sys.argv[2]
+options = {"log_config.interval": 1}
+one = cli.train(config, work_dir=tmp + "/one", max_iters=6, cfg_options=options,
+                progress=False, devices=1)
+eight = cli.train(config, work_dir=tmp + "/eight", max_iters=6, cfg_options=options,
+                  progress=False)
+losses = [[r["loss"] for r in run["history"] if r["mode"] == "train"] for run in (one, eight)]
+np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+for a, b in zip(jax.tree_util.tree_leaves(one["state"].params),
+                jax.tree_util.tree_leaves(eight["state"].params)):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
+leaf = jax.tree_util.tree_leaves(eight["state"].params)[0]
+assert len(leaf.sharding.device_set) == 8, leaf.sharding
+# resuming the 8-device run restores onto the mesh and continues
+again = cli.train(config, work_dir=tmp + "/eight", max_iters=8, resume=True,
+                  cfg_options=options, progress=False)
+assert again["iters"] == 8
+try:
+    cli.train(config, work_dir=tmp + "/bad", max_iters=1, progress=False, devices=3)
+except cli.CLIError as e:
+    assert "does not split evenly" in str(e), e
+else:
+    raise AssertionError("devices=3 with batch 64 was accepted")
+print("DATA-PARALLEL-OK")
+"""
+
+
+def test_train_runs_data_parallel_over_every_local_device(tmp_path):
+    import os
+
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _DATA_PARALLEL, str(CONFIGS / "digits_demo.py"), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "DATA-PARALLEL-OK" in out.stdout, out.stderr[-3000:]
