@@ -35,7 +35,7 @@ from jaxoptim.optimizer_base import (
     torch_transform,
 )
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
-from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
+from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS, strip_scope
 from jaxoptim.user_optimizer import user_optimizer
 
 _HOOK_TYPES = (
@@ -179,11 +179,12 @@ def drive_hyperparams(
             )
         pg, fns = schedules_for(params)
         upcoming = values(pg, fns, state.iteration, state.hyperparams, state.plateau)
-        epochs = state.iteration // iters_per_epoch
         plateau = dict(state.plateau)
         for key, p in plateaus.items():
-            if key not in plateau:
-                continue
+            # mmengine's epoch count: after_train_epoch never runs inside an IterBasedTrainLoop
+            epochs = int(state.iteration) // iters_per_epoch if p.epoch_loop else 0
+            if key not in plateau or not p.begin <= epochs < p.end:
+                continue  # outside its window mmengine does not read the metrics either
             if p.monitor not in metrics:
                 raise KeyError(
                     f"{p.where} monitors {p.monitor!r}, which the metrics lack (they have "
@@ -400,9 +401,10 @@ def make_optimizer(
         raise KeyError("`optimizer` needs a `type` (e.g. optimizer=dict(type='SGD', lr=0.01))")
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
-    if opt_type in NOT_TRANSFORMATIONS and opt_type not in OPTIMIZERS:
+    if strip_scope(opt_type) in NOT_TRANSFORMATIONS and opt_type not in OPTIMIZERS:
         raise ValueError(
-            f"optimizer.type={opt_type!r} cannot be used: {NOT_TRANSFORMATIONS[opt_type]}"
+            f"optimizer.type={opt_type!r} cannot be used: "
+            f"{NOT_TRANSFORMATIONS[strip_scope(opt_type)]}"
         )
     factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
     constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")

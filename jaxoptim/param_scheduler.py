@@ -733,7 +733,7 @@ def plateaus_for(param_scheduler: Any, timing: Timing) -> dict[str, plateau.Plat
     for index, cfg in enumerate(parse(param_scheduler)):
         if not (isinstance(cfg, Mapping) and cfg.get("type") in plateau.TYPES):
             continue
-        p = plateau.parse(index, cfg, timing.iters_per_epoch, timing.max_epochs)
+        p = plateau.parse(index, cfg, timing.iters_per_epoch, timing.max_epochs, timing.epoch_loop)
         if p.param in found:
             raise ValueError(
                 f"{p.where}: a second ReduceOnPlateau scheduler of {p.param!r} (the first: "
@@ -841,7 +841,8 @@ def _check_plateau_after_anchors(
     take effect (the validation after epoch ``max(begin, 1)``) is fine: from then on every
     change is multiplicative again (a warmup, then a plateau from ``begin`` on).
     """
-    first = max(p.begin, 1) * timing.iters_per_epoch
+    # under an IterBasedTrainLoop a validation may follow any iteration
+    first = max(p.begin, 1) * timing.iters_per_epoch if p.epoch_loop else 1
     _, anchors = _plan(scheds, base)
     late = [(hi, s) for _, hi, s in anchors if hi >= first]
     if late:

@@ -71,6 +71,7 @@ class Plateau:
     eps: float
     begin: int
     end: int
+    epoch_loop: bool = True  # False: an IterBasedTrainLoop, whose epoch count stays 0
 
 
 class PlateauState(NamedTuple):
@@ -90,11 +91,17 @@ class PlateauState(NamedTuple):
 
 
 def parse(
-    index: int, cfg: Mapping[str, Any], iters_per_epoch: int | None, max_epochs: int | None
+    index: int,
+    cfg: Mapping[str, Any],
+    iters_per_epoch: int | None,
+    max_epochs: int | None,
+    epoch_loop: bool = True,
 ) -> Plateau:
     """Validates ``param_scheduler[index]`` (a ``ReduceOnPlateau*`` dict) as mmengine does.
 
     ``end`` defaults to ``max_epochs`` (mmengine's runner sets it so), else to mmengine's INF.
+    Under an ``IterBasedTrainLoop`` (``epoch_loop=False``) mmengine never ends an epoch, so the
+    scheduler's epoch count stays 0 and every validation steps it while ``begin == 0``.
 
     Examples:
       >>> p = parse(0, dict(type='ReduceOnPlateauLR', patience=2, factor=0.5), 10, 12)
@@ -119,7 +126,7 @@ def parse(
             raise ValueError(f"{where}.param_name must be 'lr' or 'momentum', got {param!r}")
     if o["by_epoch"] is not True:
         raise ValueError(f"{where}.by_epoch={o['by_epoch']!r}: mmengine supports only True")
-    if iters_per_epoch is None:
+    if iters_per_epoch is None and epoch_loop:
         raise ValueError(
             f"{where}: it counts epochs, which needs iters_per_epoch; pass iters_per_epoch=..."
         )
@@ -161,6 +168,7 @@ def parse(
         eps=_check_number(f"{where}.eps", o["eps"], lo=0),
         begin=int(o["begin"]),
         end=int(o["end"]),
+        epoch_loop=epoch_loop,
     )
 
 

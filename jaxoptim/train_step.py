@@ -379,6 +379,9 @@ def make_train_step(
         updates, opt_state = tx.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
         if mesh is not None and shard_opt_state:
+            # ZeRO-1: the sharded moments would otherwise split the updated params too, and
+            # the next step would recompile for that placement
+            params = jax.lax.with_sharding_constraint(params, NamedSharding(mesh, PartitionSpec()))
             opt_state = jax.lax.with_sharding_constraint(
                 opt_state, _opt_state_sharding(opt_state, mesh, data_axis)
             )
