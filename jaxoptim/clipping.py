@@ -26,6 +26,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxoptim.optimizer_base import trainable_flags
+
 _GRAD_CLIP_KEYS = ("max_norm", "norm_type", "error_if_nonfinite", "foreach")
 _NORM_TYPE_ERROR = "grad_clip: `norm_type` must be a number > 0, inf or 'inf', got {!r}"
 
@@ -95,19 +97,6 @@ def global_norm(grads: list[jax.Array], norm_type: float = 2.0) -> jax.Array:
     return _leaf_norm(jnp.stack(norms), norm_type)
 
 
-def _trainable_flags(trainable: Any, tree: Any, treedef: Any) -> list[bool]:
-    if trainable is None:
-        return [True] * treedef.num_leaves
-    mask = trainable(tree) if callable(trainable) else trainable
-    flags = treedef.flatten_up_to(mask)
-    for flag in flags:
-        if not isinstance(flag, bool):
-            raise TypeError(
-                f"clip_by_global_norm: `trainable` must give Python bools per leaf, got {flag!r}"
-            )
-    return flags
-
-
 def clip_by_global_norm(
     max_norm: float | None,
     norm_type: float | str = 2.0,
@@ -144,7 +133,9 @@ def clip_by_global_norm(
     def update_fn(updates, state, params=None, **extra_args):
         del state, extra_args
         leaves, treedef = jax.tree_util.tree_flatten(updates)
-        flags = _trainable_flags(trainable, params if params is not None else updates, treedef)
+        flags = trainable_flags(
+            "clip_by_global_norm", trainable, params if params is not None else updates, treedef
+        )
         total = global_norm([g for g, keep in zip(leaves, flags, strict=True) if keep], p)
         if max_norm is None:
             return updates, ClipState(grad_norm=total)
@@ -199,7 +190,9 @@ def clip_by_value(
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
         leaves, treedef = jax.tree_util.tree_flatten(updates)
-        flags = _trainable_flags(trainable, params if params is not None else updates, treedef)
+        flags = trainable_flags(
+            "clip_by_value", trainable, params if params is not None else updates, treedef
+        )
         clipped = [
             jnp.clip(g, jnp.asarray(-bound, g.dtype), jnp.asarray(bound, g.dtype)) if keep else g
             for g, keep in zip(leaves, flags, strict=True)

@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxoptim.optimizer_base import update_if
+from jaxoptim.optimizer_base import trainable_flags, update_if
 
 _SCALER_KEYS = ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled")
 _BOUND_KEYS = ("min_scale", "max_scale")  # jaxoptim's own: torch's scale has no bounds
@@ -126,22 +126,6 @@ def _all_finite(tree: Any) -> jax.Array:
     return jnp.stack(checks).all()
 
 
-def _trainable_flags(trainable: Any, updates: Any, params: Any) -> list[bool]:
-    treedef = jax.tree_util.tree_structure(updates)
-    if trainable is None:
-        return [True] * treedef.num_leaves
-    mask = (
-        trainable(params if params is not None else updates) if callable(trainable) else trainable
-    )
-    flags = treedef.flatten_up_to(mask)
-    for flag in flags:
-        if not isinstance(flag, bool):
-            raise TypeError(
-                f"unscale_gradients: `trainable` must give Python bools per leaf, got {flag!r}"
-            )
-    return flags
-
-
 def unscale_gradients(
     init_scale: float = 2.0**16,
     growth_factor: float = 2.0,
@@ -230,7 +214,12 @@ def unscale_gradients(
         del extra_args
         scale = jnp.asarray(state.scale, jnp.float32)
         leaves, treedef = jax.tree_util.tree_flatten(updates)
-        flags = _trainable_flags(trainable, updates, params)
+        flags = trainable_flags(
+            "unscale_gradients",
+            trainable,
+            params if params is not None else updates,
+            jax.tree_util.tree_structure(updates),
+        )
         found_inf = jnp.logical_not(_all_finite([g for g, keep in zip(leaves, flags) if keep]))
         inv_scale = _reciprocal(scale)
 

@@ -307,6 +307,22 @@ def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
     return live
 
 
+def trainable_flags(where: str, trainable: Any, tree: Any, treedef: Any) -> list[bool]:
+    """One Python bool per leaf of ``treedef``: which leaves train (all when ``trainable`` is None).
+
+    ``trainable`` is a tree of bools or a function of ``tree`` (the params) giving one; the
+    stages that must ignore frozen leaves (loss scaling, clipping) read it the same way.
+    """
+    if trainable is None:
+        return [True] * treedef.num_leaves
+    mask = trainable(tree) if callable(trainable) else trainable
+    flags = treedef.flatten_up_to(mask)
+    for flag in flags:
+        if not isinstance(flag, bool):
+            raise TypeError(f"{where}: `trainable` must give Python bools per leaf, got {flag!r}")
+    return flags
+
+
 def check_shapes(where: str, updates: Any, reference: Any, what: str = "params") -> None:
     """Raises ValueError naming the first leaf whose ``updates`` shape differs from ``reference``.
 
