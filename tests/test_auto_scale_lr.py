@@ -141,3 +141,35 @@ def test_bad_auto_scale_lr_names_the_key(auto, batch_size, error, match):
     mmcv = dict(optimizer=dict(type="SGD", lr=0.1), auto_scale_lr=auto)
     with pytest.raises(error, match=match):
         jaxoptim.make_optimizer(mmcv, batch_size=batch_size)
+
+
+@pytest.mark.parametrize(
+    "batch_size, error",
+    [(True, ValueError), (-4, ValueError), (0, ValueError), ("32", ValueError), (4.0, ValueError)],
+)
+def test_auto_scale_lr_batch_size_must_be_a_positive_int(batch_size, error):
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        auto_scale_lr=dict(enable=True, base_batch_size=16),
+    )
+    with pytest.raises(error, match="batch_size"):
+        jaxoptim.make_optimizer(cfg, batch_size=batch_size)
+
+
+def test_auto_scale_lr_numpy_batch_size_is_the_int_it_is():
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1), auto_scale_lr=dict(enable=True, base_batch_size=16)
+    )
+    rows = jaxoptim.explain(cfg, {"w": jnp.zeros(2)}, batch_size=np.int64(32))
+    assert [row.lr for row in rows] == [pytest.approx(0.2)]
+
+
+def test_auto_scale_lr_needs_an_lr_to_scale():
+    jaxoptim.OPTIMIZERS.register_module(
+        name="AdversarialNoLr", module=lambda: jaxoptim.OPTIMIZERS.get("optax.sgd")(0.1), force=True
+    )
+    cfg = dict(
+        optimizer=dict(type="AdversarialNoLr"), auto_scale_lr=dict(enable=True, base_batch_size=2)
+    )
+    with pytest.raises(ValueError, match="auto_scale_lr.*no `lr`"):
+        jaxoptim.make_optimizer(cfg, batch_size=4)

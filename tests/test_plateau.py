@@ -5,6 +5,9 @@ The values are checked against mmengine in tests/parity/test_plateau_mmengine.py
 
 from __future__ import annotations
 
+import math
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -179,3 +182,116 @@ def test_cli_reports_validation_metrics_to_the_plateau(tmp_path):
     assert [sorted(r) for r in val[:1]] == [["accuracy", "epoch", "iter", "loss", "mode"]]
     lr_by_epoch = {r["epoch"]: r["lr"] for r in history if r["mode"] == "train"}
     assert lr_by_epoch == pytest.approx({1: 0.05, 2: 0.05, 3: 0.025, 4: 0.0125})
+
+
+def _plateau_cfg(**plateau):
+    return dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=[dict(type="ReduceOnPlateauLR", patience=0, factor=0.5, **plateau)],
+        train_cfg=dict(by_epoch=True, max_epochs=10),
+    )
+
+
+def _report(tx, metrics_seq):
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    step = jaxoptim.make_train_step(lambda p, b: jnp.sum((p["w"] - b) ** 2), tx)
+    lrs = []
+    for metrics in metrics_seq:
+        state, out = step(state, jnp.ones(2))
+        lrs.append(float(out["lr"]))
+        state = jaxoptim.report_val_metrics(tx, state, metrics)
+    return state, lrs
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_metrics_count_as_no_improvement_as_in_mmengine(bad):
+    tx = jaxoptim.make_optimizer(_plateau_cfg(), iters_per_epoch=1)
+    state, lrs = _report(tx, [{"loss": 1.0}, {"loss": bad}, {"loss": 0.5}, {"loss": 0.5}])
+    # inf / nan never beat 1.0 (-inf does: a < best); every lr stays finite and positive
+    expected = [0.1, 0.1, 0.05, 0.05] if bad != -math.inf else [0.1, 0.1, 0.1, 0.05]
+    np.testing.assert_allclose(lrs, expected, rtol=1e-6)
+    plateau = state.opt_state.plateau["lr"]
+    assert np.isfinite(np.asarray(plateau.scale)).all()  # `best` may be +-inf, as mmengine's
+    assert all(np.isfinite(x).all() for x in jax.tree_util.tree_leaves(state.opt_state.hyperparams))
+
+
+def test_metrics_as_arrays_and_numpy_scalars_equal_python_numbers():
+    tx = jaxoptim.make_optimizer(_plateau_cfg(), iters_per_epoch=1)
+    plain = _report(tx, [{"loss": 1.0}, {"loss": 1.0}, {"loss": 0.9}])[1]
+    arrays = _report(tx, [{"loss": jnp.float32(1.0)}, {"loss": np.float64(1.0)}, {"loss": 0.9}])[1]
+    assert plain == arrays
+
+
+def test_plateau_under_an_iteration_loop_reduces_like_mmengine():
+    """ReduceOnPlateauLR inside an ``IterBasedTrainLoop`` (validation every ``val_interval``).
+
+    mmengine's IterBasedTrainLoop never calls ``after_train_epoch`` while training, so the
+    plateau's ``_global_step`` stays 0 and its default ``end`` is the loop's ``max_epochs``
+    (1): every validation steps it (``ParamSchedulerHook.after_val_epoch``). Expected: the lr
+    halves after each non-improving validation, as real mmengine's scheduler (driven here
+    the way the loop drives it) does. Actual (before the fix): jaxoptim counted epochs as
+    ``iteration // iters_per_epoch`` (>= end after the first epoch), silently never reducing,
+    and without ``iters_per_epoch`` it was an error although the loop has no epochs.
+    """
+    import mmengine.optim  # noqa: F401 - registers the schedulers
+    import torch
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    max_iters, val_interval = 12, 2
+    losses = [1.0, 0.9, 0.95, 0.95, 0.95, 0.5]
+    schedulers = [
+        dict(type="LinearLR", start_factor=0.5, by_epoch=False, begin=0, end=3),
+        dict(type="ReduceOnPlateauLR", patience=0, factor=0.5),
+    ]
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+    built = [
+        PARAM_SCHEDULERS.build(
+            {"end": 1 if cfg.get("by_epoch", True) else max_iters, **cfg, "optimizer": opt}
+        )
+        for cfg in schedulers
+    ]
+    want = []
+    for i in range(max_iters):
+        want.append(opt.param_groups[0]["lr"])
+        opt.step()
+        for s in built:
+            if not s.by_epoch:
+                s.step()
+        if (i + 1) % val_interval == 0:
+            built[1].step({"loss": losses[i // val_interval]})
+
+    cfg = dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+        param_scheduler=schedulers,
+        train_cfg=dict(type="IterBasedTrainLoop", max_iters=max_iters, val_interval=val_interval),
+    )
+    tx = jaxoptim.make_optimizer(cfg)
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    step = jaxoptim.make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx)
+    got = []
+    for i in range(max_iters):
+        state, metrics = step(state, jnp.ones(2))
+        got.append(float(metrics["lr"]))
+        if (i + 1) % val_interval == 0:
+            state = jaxoptim.report_val_metrics(tx, state, {"loss": losses[i // val_interval]})
+    assert min(want) < 0.05  # mmengine did reduce
+    np.testing.assert_allclose(got, want, rtol=2e-6)
+
+
+def test_outside_its_window_a_plateau_does_not_read_the_metrics():
+    # mmengine steps a ReduceOnPlateau scheduler only inside [begin, end): outside it a missing
+    # monitor is no error
+    cfg = dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=dict(type="ReduceOnPlateauLR", patience=0, begin=3, monitor="mAP"),
+        train_cfg=dict(by_epoch=True, max_epochs=6),
+    )
+    tx = jaxoptim.make_optimizer(cfg, iters_per_epoch=1)
+    state = jaxoptim.TrainState.create(params={"w": jnp.zeros(2)}, tx=tx)
+    step = jaxoptim.make_train_step(lambda p, b: jnp.sum((p["w"] - b) ** 2), tx)
+    state, _ = step(state, jnp.ones(2))
+    state = jaxoptim.report_val_metrics(tx, state, {"loss": 1.0})  # epoch 1: outside
+    for _ in range(2):
+        state, _ = step(state, jnp.ones(2))
+    with pytest.raises(KeyError, match="mAP"):
+        jaxoptim.report_val_metrics(tx, state, {"loss": 1.0})  # epoch 3: inside

@@ -4,6 +4,7 @@ import jax.numpy as jnp
 import optax
 import pytest
 
+import jaxoptim
 from jaxoptim.optimizers import SGD
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS, Registry, build_from_cfg
 
@@ -188,3 +189,17 @@ def test_build_from_cfg_with_a_builtin_optimizer():
 def test_module_level_registries():
     assert OPTIMIZERS.name == "optimizer"
     assert OPTIMIZER_BUILDERS.name == "optimizer builder"
+
+
+def test_scope_stripping_leaves_unknown_scopes_and_optax_alone():
+    from jaxoptim.registry import strip_scope
+
+    assert strip_scope("mmfoo.SGD") == "mmfoo.SGD"
+    assert strip_scope("mmdet.") == "mmdet."
+    with pytest.raises(KeyError, match="mmfoo.SGD"):
+        jaxoptim.make_optimizer(dict(type="mmfoo.SGD", lr=0.1))
+
+
+def test_a_scoped_lbfgs_gets_the_lbfgs_message():
+    with pytest.raises(ValueError, match="mmengine.LBFGS.*closure"):
+        jaxoptim.make_optimizer(dict(type="mmengine.LBFGS", lr=0.1))

@@ -353,3 +353,38 @@ def test_random_groupings_equal_the_hand_built_partition(seed):
         outs.append(p)
     for a, b in zip(jax.tree_util.tree_leaves(outs[0]), jax.tree_util.tree_leaves(outs[1])):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_a_callable_under_optax_that_is_no_optimizer_is_named():
+    with pytest.raises(TypeError, match="optax.l2_loss"):
+        make_optimizer(dict(type="optax.l2_loss", lr=0.1))
+
+
+def test_user_optimizer_groups_take_numpy_multipliers_as_numbers():
+    cfg = dict(
+        type="optax.adamw",
+        learning_rate=np.float32(0.01),
+        weight_decay=np.float64(0.1),
+        paramwise_cfg=dict(
+            custom_keys={"head": dict(lr_mult=np.float32(0.5), decay_mult=np.int64(0))}
+        ),
+    )
+    plain = dict(
+        type="optax.adamw",
+        learning_rate=0.01,
+        weight_decay=0.1,
+        paramwise_cfg=dict(custom_keys={"head": dict(lr_mult=0.5, decay_mult=0)}),
+    )
+    params = {"head": jnp.ones(2), "body": jnp.ones(2)}
+    out = []
+    for c in (cfg, plain):
+        tx = make_optimizer(c)
+        updates, _ = jax.jit(tx.update)(params, tx.init(params), params)
+        out.append(updates)
+    for a, b in zip(jax.tree_util.tree_leaves(out[0]), jax.tree_util.tree_leaves(out[1])):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_torch_lr_name_on_an_optax_factory_says_learning_rate():
+    with pytest.raises(TypeError, match="optax.adamw.*'lr'.*write learning_rate="):
+        make_optimizer(dict(type="optax.adamw", lr=1e-3))
