@@ -13,7 +13,7 @@ import pytest
 from flax import nnx
 from jax.experimental import io_callback
 
-from jaxoptim import unused as unused_mod
+from jaxoptim import unused_rules as rules_mod
 from jaxoptim.optimizer_base import tree_names
 from jaxoptim.unused import UnusedParam, find_unused_params, log_unused_params
 
@@ -614,12 +614,12 @@ def test_missing_jax_internals_give_a_clear_error(monkeypatch):
 
 
 def test_unknown_control_flow_layout_gives_a_clear_error():
-    walker = unused_mod._Walker()
+    walker = rules_mod.Walker()
     eqn = types.SimpleNamespace(
         primitive=types.SimpleNamespace(name="while"), params={"body_jaxpr": None}, invars=[1, 2]
     )
     with pytest.raises(RuntimeError, match="`while` primitive.*cond_nconsts"):
-        walker._eqn_inputs(eqn, [True])
+        walker.eqn_inputs(eqn, [True], [False, False], False)
 
 
 # --- torch as the oracle ------------------------------------------------------------------------
@@ -694,13 +694,13 @@ class _FlatTree:
 
 
 def test_scan_layout_of_older_and_newer_jax():
-    assert unused_mod._scan_layout({"num_consts": 2, "num_carry": 1}, 4, 2) == (2, 1)
+    assert rules_mod._scan_layout({"num_consts": 2, "num_carry": 1}, 4, 2) == (2, 1)
     # jax 0.11: ft_in = (consts, carry, xs), ft_out = (carry, ys).
     new_style = {
         "ft_in": _FlatTree(((None,), (None, None), (None,))),
         "ft_out": _FlatTree(((None, None), (None,))),
     }
-    assert unused_mod._scan_layout(new_style, 4, 3) == (1, 2)
+    assert rules_mod._scan_layout(new_style, 4, 3) == (1, 2)
     bad = {"ft_in": _FlatTree(((None,), (None,))), "ft_out": _FlatTree(((None,), ()))}
     with pytest.raises(ValueError, match="unexpected scan layout"):
-        unused_mod._scan_layout(bad, 2, 1)
+        rules_mod._scan_layout(bad, 2, 1)
