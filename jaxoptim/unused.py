@@ -42,6 +42,7 @@ from jaxoptim.unused_rules import Walker, _inexact
 
 __all__ = ["UnusedParam", "find_unused_params", "log_unused_params"]
 
+
 @dataclasses.dataclass(frozen=True)
 class UnusedParam:
     """A parameter the loss does not depend on through a differentiable path.
