@@ -15,14 +15,22 @@ gradient can flow through, in torch's sense:
 * every branch of a ``cond``/``switch`` counts; ``scan`` carries are followed back exactly
   ``length`` steps and ``while`` carries (trip count unknown) over any number of steps;
   ``jit``, ``remat``/``checkpoint``, ``shard_map`` and other call-like primitives are entered;
-* a ``custom_jvp``/``custom_vjp`` function is opaque, like a torch ``autograd.Function``: if its
-  output reaches the loss, all of its floating-point inputs are in the graph.
+* a ``custom_jvp``/``custom_vjp`` function, a ``pallas_call`` kernel and a
+  ``custom_partitioning`` function are opaque, like a torch ``autograd.Function``: if an output
+  reaches the loss, all of their floating-point inputs are in the graph;
+* a value written into a mutable ref (``jax.new_ref``, ``ref[...] = x``, ``ref[...] += x``,
+  ``run_state``) reaches every later read of that ref, across ``jit``, ``cond``, ``scan`` and
+  ``while`` bodies (a write in one loop iteration reaches a read in the next); an overwritten
+  value stays in the graph, as after torch's in-place ``copy_``.
 
-JAX's own dead-code elimination answers a different question (it keeps integer paths and
-effects, and treats ``stop_gradient`` as a use), hence the walk here. The only JAX internals used
-are the jaxpr types of :mod:`jax.extend.core` and the parameter layout of the structured control
-flow primitives; both are resolved in :func:`_jaxpr_types` and :func:`_rule_for`, which fail with
-a clear error if a JAX upgrade moves them.
+Soundness comes first: a primitive the walk does not know that has sub-jaxprs, ref operands or
+side effects it cannot model is treated conservatively (every floating-point input reaches every
+output, ref and effect), so a parameter with a nonzero gradient is never reported;
+:func:`log_unused_params` (and ``verbose=True``) names such primitives once. JAX's own dead-code
+elimination answers a different question (it keeps integer paths and effects, and treats
+``stop_gradient`` as a use), hence the walk in :mod:`jaxoptim.unused_rules`. The only JAX
+internals used are the jaxpr types of :mod:`jax.extend.core` and the parameter layout of the
+structured control flow primitives; both fail with a clear error if a JAX upgrade moves them.
 """
 
 from __future__ import annotations
