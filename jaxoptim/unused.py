@@ -15,14 +15,22 @@ gradient can flow through, in torch's sense:
 * every branch of a ``cond``/``switch`` counts; ``scan`` carries are followed back exactly
   ``length`` steps and ``while`` carries (trip count unknown) over any number of steps;
   ``jit``, ``remat``/``checkpoint``, ``shard_map`` and other call-like primitives are entered;
-* a ``custom_jvp``/``custom_vjp`` function is opaque, like a torch ``autograd.Function``: if its
-  output reaches the loss, all of its floating-point inputs are in the graph.
+* a ``custom_jvp``/``custom_vjp`` function, a ``pallas_call`` kernel and a
+  ``custom_partitioning`` function are opaque, like a torch ``autograd.Function``: if an output
+  reaches the loss, all of their floating-point inputs are in the graph;
+* a value written into a mutable ref (``jax.new_ref``, ``ref[...] = x``, ``ref[...] += x``,
+  ``run_state``) reaches every later read of that ref, across ``jit``, ``cond``, ``scan`` and
+  ``while`` bodies (a write in one loop iteration reaches a read in the next); an overwritten
+  value stays in the graph, as after torch's in-place ``copy_``.
 
-JAX's own dead-code elimination answers a different question (it keeps integer paths and
-effects, and treats ``stop_gradient`` as a use), hence the walk here. The only JAX internals used
-are the jaxpr types of :mod:`jax.extend.core` and the parameter layout of the structured control
-flow primitives; both are resolved in :func:`_jaxpr_types` and :func:`_rule_for`, which fail with
-a clear error if a JAX upgrade moves them.
+Soundness comes first: a primitive the walk does not know that has sub-jaxprs, ref operands or
+side effects it cannot model is treated conservatively (every floating-point input reaches every
+output, ref and effect), so a parameter with a nonzero gradient is never reported;
+:func:`log_unused_params` (and ``verbose=True``) names such primitives once. JAX's own dead-code
+elimination answers a different question (it keeps integer paths and effects, and treats
+``stop_gradient`` as a use), hence the walk in :mod:`jaxoptim.unused_rules`. The only JAX
+internals used are the jaxpr types of :mod:`jax.extend.core` and the parameter layout of the
+structured control flow primitives; both fail with a clear error if a JAX upgrade moves them.
 """
 
 from __future__ import annotations
@@ -38,31 +46,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxoptim.optimizer_base import path_name
+from jaxoptim.unused_rules import Walker, _inexact
 
 __all__ = ["UnusedParam", "find_unused_params", "log_unused_params"]
-
-# Primitives that stop a gradient: torch's `detach` and host round trips.
-_CUT = frozenset({"stop_gradient", "pure_callback", "io_callback", "debug_callback"})
-# Opaque differentiable functions (torch's autograd.Function): every float input is in the graph
-# when an output is. `custom_lin` appears when the loss itself applies jax.jvp to a custom_vjp.
-_OPAQUE = frozenset({"custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr", "custom_lin"})
-# Primitives whose one sub-jaxpr takes the equation's inputs and returns its outputs, in order.
-_CALLS = frozenset(
-    {
-        "jit",
-        "pjit",
-        "closed_call",
-        "core_call",
-        "remat",
-        "remat2",
-        "checkpoint",
-        "shard_map",
-        "xla_pmap",
-        "custom_vmap_call",
-    }
-)
-# Multi-operand primitives whose output i depends (differentiably) on input i only.
-_ONE_TO_ONE = frozenset({"optimization_barrier", "sort", "psum", "pmax", "pmin", "pvary"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +74,7 @@ def find_unused_params(
     params: Any,
     *args: Any,
     has_aux: bool = False,
+    verbose: bool = False,
     **kwargs: Any,
 ) -> list[UnusedParam]:
     """The floating-point leaves of ``params`` that ``loss_fn`` does not depend on.
@@ -105,6 +92,8 @@ def find_unused_params(
         are the parameters and ``loss_fn`` receives the module).
       *args: further positional arguments of ``loss_fn`` (a batch).
       has_aux: ``loss_fn`` returns ``(loss, aux)``; only ``loss`` counts.
+      verbose: log one WARNING to ``'jaxoptim'`` naming, once each, the primitives treated
+        conservatively (see :func:`log_unused_params`).
       **kwargs: keyword arguments of ``loss_fn``.
 
     Returns:
@@ -123,6 +112,16 @@ def find_unused_params(
       ...                    params)
       [UnusedParam(name='w', shape=(3,), dtype='float32')]
     """
+    unused, conservative = _analyse(loss_fn, params, args, kwargs, has_aux)
+    if verbose:
+        _log_conservative(logging.getLogger("jaxoptim"), conservative)
+    return unused
+
+
+def _analyse(
+    loss_fn: Callable[..., Any], params: Any, args: tuple, kwargs: dict, has_aux: bool
+) -> tuple[list[UnusedParam], list[str]]:
+    """``(unused, conservative)``: the unused leaves and the primitives treated conservatively."""
     call, params, context = _bind(loss_fn, params, args, kwargs)
     path_leaves, treedef = jax.tree_util.tree_flatten_with_path(params)
     param_leaves = [leaf for _, leaf in path_leaves]
@@ -160,7 +159,8 @@ def find_unused_params(
             f"find_unused_params: loss_fn must return a floating-point loss{' (has_aux)' * has_aux}"
             f", got {got}"
         )
-    live = _Walker().live_inputs(jaxpr, seeds)[: len(p_dyn)]
+    walker = Walker()
+    live = walker.live_inputs(jaxpr, seeds)[0][: len(p_dyn)]
     unused = []
     for i, used in zip(p_dyn, live, strict=True):
         path, leaf = path_leaves[i]
@@ -168,7 +168,17 @@ def find_unused_params(
             unused.append(
                 UnusedParam(path_name(path), tuple(leaf.shape), np.dtype(leaf.dtype).name)
             )
-    return unused
+    return unused, sorted(walker.conservative)
+
+
+def _log_conservative(logger: logging.Logger, names: Sequence[str]) -> None:
+    if names:
+        logger.warning(
+            "find_unused_params treated %s conservatively (every floating-point input reaches "
+            "every output, ref and effect): parameters reaching only %s count as used",
+            ", ".join(f"`{n}`" for n in names),
+            "it" if len(names) == 1 else "them",
+        )
 
 
 def log_unused_params(
@@ -182,7 +192,11 @@ def log_unused_params(
     """Logs mmcv's line for every unused parameter at ERROR and returns them.
 
     The line is mmcv's ``detect_anomalous_params`` one, with the shape as a tuple:
-    ``'head.kernel with shape (3, 2) is not in the computational graph'``.
+    ``'head.kernel with shape (3, 2) is not in the computational graph'``. When the walk met
+    primitives it could not model exactly (an unknown primitive with sub-jaxprs, ref operands or
+    side effects), one WARNING first names each of them once: parameters that reach the loss only
+    through them count as used, so the list may miss unused parameters but never names a used
+    one.
 
     Args:
       loss_fn: as for :func:`find_unused_params`.
@@ -195,9 +209,10 @@ def log_unused_params(
     Returns:
       The unused parameters, as :func:`find_unused_params` returns them.
     """
-    unused = find_unused_params(loss_fn, params, *args, has_aux=has_aux, **kwargs)
+    unused, conservative = _analyse(loss_fn, params, args, kwargs, has_aux)
     if logger is None or isinstance(logger, str):
         logger = logging.getLogger(logger or "jaxoptim")
+    _log_conservative(logger, conservative)
     for param in unused:
         logger.error("%s with shape %s is not in the computational graph", param.name, param.shape)
     return unused
@@ -244,176 +259,3 @@ def _abstract(x: Any) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct(
         aval.shape, aval.dtype, sharding=aval.sharding, weak_type=aval.weak_type
     )
-
-
-def _inexact(aval: Any) -> bool:
-    dtype = getattr(aval, "dtype", None)
-    if dtype is None:
-        return False
-    try:
-        return bool(jnp.issubdtype(dtype, jnp.inexact))
-    except TypeError:  # exotic extended dtypes
-        return False
-
-
-def _jaxpr_types() -> tuple[type, type, type]:
-    """``(Var, Jaxpr, ClosedJaxpr)``: the only JAX internals this module imports."""
-    try:
-        from jax.extend import core
-
-        return core.Var, core.Jaxpr, core.ClosedJaxpr
-    except (ImportError, AttributeError) as err:
-        raise ImportError(
-            f"find_unused_params needs jax.extend.core.Var/Jaxpr/ClosedJaxpr, which jax "
-            f"{jax.__version__} does not provide ({err}); pin jax to a version jaxoptim supports "
-            "or update jaxoptim/unused.py:_jaxpr_types"
-        ) from err
-
-
-class _Walker:
-    """Backward liveness over a jaxpr, following differentiable (floating-point) values only."""
-
-    def __init__(self):
-        self._var, self._jaxpr, self._closed = _jaxpr_types()
-        self._memo: dict[tuple[int, tuple[bool, ...]], tuple[Any, list[bool]]] = {}
-
-    def live_inputs(self, jaxpr: Any, live_out: Sequence[bool]) -> list[bool]:
-        """Which inputs of ``jaxpr`` the outputs flagged in ``live_out`` depend on."""
-        if isinstance(jaxpr, self._closed):
-            jaxpr = jaxpr.jaxpr
-        key = (id(jaxpr), tuple(live_out))
-        if key in self._memo:
-            return self._memo[key][1]
-        live = {v for v, on in zip(jaxpr.outvars, live_out, strict=True) if on and self._tracked(v)}
-        for eqn in reversed(jaxpr.eqns):
-            outs = [isinstance(v, self._var) and v in live for v in eqn.outvars]
-            if not any(outs):
-                continue
-            for v, on in zip(eqn.invars, self._eqn_inputs(eqn, outs), strict=True):
-                if on and self._tracked(v):
-                    live.add(v)
-        result = [v in live for v in jaxpr.invars]
-        self._memo[key] = (jaxpr, result)  # holding the jaxpr keeps its id from being reused
-        return result
-
-    def _tracked(self, v: Any) -> bool:
-        return isinstance(v, self._var) and _inexact(v.aval)
-
-    def _eqn_inputs(self, eqn: Any, outs: list[bool]) -> list[bool]:
-        name, n = eqn.primitive.name, len(eqn.invars)
-        if name in _CUT:
-            return [False] * n
-        if name in _OPAQUE:
-            return [True] * n
-        if name in _ONE_TO_ONE and n == len(outs):
-            return outs
-        if name in ("cond", "while", "scan"):
-            try:
-                return _rule_for(name)(self, eqn, outs)
-            except (KeyError, TypeError, ValueError, IndexError) as err:
-                raise RuntimeError(
-                    f"find_unused_params does not understand the `{name}` primitive of jax "
-                    f"{jax.__version__} (params {sorted(eqn.params)}: {err!r}); update "
-                    "jaxoptim/unused.py:_rule_for"
-                ) from err
-        subs = self._subjaxprs(eqn)
-        if subs and name in _CALLS and len(subs) == 1:
-            sub = subs[0].jaxpr if isinstance(subs[0], self._closed) else subs[0]
-            if len(sub.invars) == n and len(sub.outvars) == len(outs):
-                return self.live_inputs(sub, outs)
-        # A primitive without sub-jaxprs, or an unknown structured one (treated as opaque).
-        return [True] * n
-
-    def _subjaxprs(self, eqn: Any) -> list[Any]:
-        found = []
-        for value in eqn.params.values():
-            items = value if isinstance(value, (tuple, list)) else (value,)
-            found.extend(x for x in items if isinstance(x, (self._jaxpr, self._closed)))
-        return found
-
-
-def _cond(walker: _Walker, eqn: Any, outs: list[bool]) -> list[bool]:
-    # invars: (index, *operands); every branch maps the operands to the outputs.
-    live = [False] * (len(eqn.invars) - 1)
-    for branch in eqn.params["branches"]:
-        branch_live = walker.live_inputs(branch, outs)
-        if len(branch_live) != len(live):
-            raise ValueError(f"branch takes {len(branch_live)} operands, cond has {len(live)}")
-        live = [a or b for a, b in zip(live, branch_live, strict=True)]
-    return [False, *live]
-
-
-def _while(walker: _Walker, eqn: Any, outs: list[bool]) -> list[bool]:
-    # invars: (*cond_consts, *body_consts, *init); body: (*body_consts, *carry) -> carry. The
-    # condition returns a bool, so it never carries a gradient.
-    n_cond, n_body = eqn.params["cond_nconsts"], eqn.params["body_nconsts"]
-    body = eqn.params["body_jaxpr"]
-    carry = list(outs)
-    while True:
-        body_in = walker.live_inputs(body, carry)
-        grown = [a or b for a, b in zip(carry, body_in[n_body:], strict=True)]
-        if grown == carry:
-            break
-        carry = grown
-    result = [False] * n_cond + body_in[:n_body] + carry
-    if len(result) != len(eqn.invars):
-        raise ValueError(f"while layout gives {len(result)} inputs, eqn has {len(eqn.invars)}")
-    return result
-
-
-def _scan(walker: _Walker, eqn: Any, outs: list[bool]) -> list[bool]:
-    # invars: (*consts, *init, *xs); body: (*consts, *carry, *x) -> (*carry, *y). The trip count
-    # is static, so the carry is followed back exactly `length` steps (an initial carry that
-    # every step overwrites is unused, as in torch's unrolled graph); the live-carry sets
-    # repeat with a short period, which lets long scans stop early.
-    n_consts, n_carry = _scan_layout(eqn.params, len(eqn.invars), len(eqn.outvars))
-    body, length = eqn.params["jaxpr"], eqn.params["length"]
-    inner = getattr(body, "jaxpr", body)
-    if (len(inner.invars), len(inner.outvars)) != (len(eqn.invars), len(eqn.outvars)):
-        raise ValueError("scan body and equation arities differ")
-    carry, ys = tuple(outs[:n_carry]), list(outs[n_carry:])
-    consts = [False] * n_consts
-    xs = [False] * (len(eqn.invars) - n_consts - n_carry)
-    states, seen = [carry], {carry: 0}
-    for step in range(length):
-        body_in = walker.live_inputs(body, [*carry, *ys])
-        consts = [a or b for a, b in zip(consts, body_in[:n_consts], strict=True)]
-        xs = [a or b for a, b in zip(xs, body_in[n_consts + n_carry :], strict=True)]
-        carry = tuple(body_in[n_consts : n_consts + n_carry])
-        if carry in seen:  # from here on the states cycle; unions are complete
-            start = seen[carry]
-            carry = states[start + (length - step - 1) % (len(states) - start)]
-            break
-        seen[carry] = len(states)
-        states.append(carry)
-    return [*consts, *carry, *xs]
-
-
-def _scan_layout(params: Any, n_in: int, n_out: int) -> tuple[int, int]:
-    """``(num_consts, num_carry)`` of a scan equation.
-
-    jax <= 0.10 names the counts; jax 0.11 gives flat trees ``ft_in`` (consts, carry, xs) and
-    ``ft_out`` (carry, ys) over the equation's flat inputs and outputs, read here by filling
-    them with positions.
-    """
-    if "num_consts" in params:
-        return params["num_consts"], params["num_carry"]
-    groups_in = [list(g) for g in params["ft_in"].update(list(range(n_in))).unpack()]
-    groups_out = [list(g) for g in params["ft_out"].update(list(range(n_out))).unpack()]
-    if (
-        len(groups_in) != 3
-        or len(groups_out) != 2
-        or sum(groups_in, []) != list(range(n_in))
-        or sum(groups_out, []) != list(range(n_out))
-        or len(groups_in[1]) != len(groups_out[0])
-    ):
-        raise ValueError(f"unexpected scan layout {groups_in} -> {groups_out}")
-    return len(groups_in[0]), len(groups_in[1])
-
-
-_RULES = {"cond": _cond, "while": _while, "scan": _scan}
-
-
-def _rule_for(name: str) -> Callable[[_Walker, Any, list[bool]], list[bool]]:
-    """The dependency rule of a structured control-flow primitive."""
-    return _RULES[name]

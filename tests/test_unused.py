@@ -13,7 +13,7 @@ import pytest
 from flax import nnx
 from jax.experimental import io_callback
 
-from jaxoptim import unused as unused_mod
+from jaxoptim import unused_rules as rules_mod
 from jaxoptim.optimizer_base import tree_names
 from jaxoptim.unused import UnusedParam, find_unused_params, log_unused_params
 
@@ -614,12 +614,12 @@ def test_missing_jax_internals_give_a_clear_error(monkeypatch):
 
 
 def test_unknown_control_flow_layout_gives_a_clear_error():
-    walker = unused_mod._Walker()
+    walker = rules_mod.Walker()
     eqn = types.SimpleNamespace(
         primitive=types.SimpleNamespace(name="while"), params={"body_jaxpr": None}, invars=[1, 2]
     )
     with pytest.raises(RuntimeError, match="`while` primitive.*cond_nconsts"):
-        walker._eqn_inputs(eqn, [True])
+        walker.eqn_inputs(eqn, [True], [False, False], False)
 
 
 # --- torch as the oracle ------------------------------------------------------------------------
@@ -694,13 +694,300 @@ class _FlatTree:
 
 
 def test_scan_layout_of_older_and_newer_jax():
-    assert unused_mod._scan_layout({"num_consts": 2, "num_carry": 1}, 4, 2) == (2, 1)
+    assert rules_mod._scan_layout({"num_consts": 2, "num_carry": 1}, 4, 2) == (2, 1)
     # jax 0.11: ft_in = (consts, carry, xs), ft_out = (carry, ys).
     new_style = {
         "ft_in": _FlatTree(((None,), (None, None), (None,))),
         "ft_out": _FlatTree(((None, None), (None,))),
     }
-    assert unused_mod._scan_layout(new_style, 4, 3) == (1, 2)
+    assert rules_mod._scan_layout(new_style, 4, 3) == (1, 2)
     bad = {"ft_in": _FlatTree(((None,), (None,))), "ft_out": _FlatTree(((None,), ()))}
     with pytest.raises(ValueError, match="unexpected scan layout"):
-        unused_mod._scan_layout(bad, 2, 1)
+        rules_mod._scan_layout(bad, 2, 1)
+
+
+# --- mutable refs, effects, kernels and collectives ---------------------------------------------
+
+RANDOM = {n: jax.random.normal(jax.random.key(i), (4,), F32) for i, n in enumerate("abcd")}
+
+
+def _checked(loss, params=RANDOM, *args, grad=True):
+    """``find_unused_params`` names, after checking that no parameter with a gradient is named."""
+    found = _names(find_unused_params(loss, params, *args))
+    if grad:
+        grads = jax.grad(loss)(params, *args)
+        nonzero = [n for n, g in grads.items() if np.any(np.asarray(g) != 0)]
+        assert not set(nonzero) & set(found), (nonzero, found)
+    return found
+
+
+def test_ref_write_then_read_reaches_loss_and_write_after_read_does_not():
+    def loss(p):
+        r = jax.new_ref(jnp.zeros(4))
+        r[...] = p["a"]
+        r[...] += p["b"] * 2
+        r[1:] = r[:3] * jax.lax.stop_gradient(p["c"][1:])  # c cut
+        out = r[...].sum()
+        r[...] = p["d"]  # written after the last read: unused
+        return out
+
+    assert _checked(loss) == ["c", "d"]
+
+
+def test_ref_initial_value_and_freeze():
+    def loss(p):
+        r = jax.new_ref(p["a"] * 2)
+        s = jax.new_ref(p["b"])  # never read
+        del s
+        return jax.freeze(r).sum() + p["c"].astype(jnp.int32).astype(F32).sum()
+
+    assert _checked(loss) == ["b", "c", "d"]
+
+
+def test_ref_written_in_scan_body_and_read_later():
+    def loss(p, xs):
+        r = jax.new_ref(jnp.zeros(4))
+
+        def body(c, x):
+            r[...] += x * p["a"]
+            return c + p["d"], None  # carry dropped: d unused
+
+        jax.lax.scan(body, jnp.zeros(4), xs)
+        return r[...].sum()
+
+    assert _checked(loss, RANDOM, jnp.ones((3, 4))) == ["b", "c", "d"]
+
+
+def test_ref_read_before_write_in_loop_body_sees_the_previous_iteration():
+    # y reads the ref before this iteration writes it: the write of step k reaches the read of
+    # step k+1, so `a` is used; the ref is never read after the loop.
+    def scan_loss(p):
+        r = jax.new_ref(p["b"])
+
+        def body(c, _):
+            c = c + r[...]
+            r[...] = p["a"] * c
+            return c, None
+
+        return jax.lax.scan(body, p["c"], None, length=3)[0].sum()
+
+    assert _checked(scan_loss) == ["d"]
+
+    def while_loss(p, n):
+        r = jax.new_ref(p["b"])
+
+        def body(carry):
+            i, c = carry
+            c = c + r[...]
+            r[...] = p["a"] * 2.0
+            return i + 1, c
+
+        return jax.lax.while_loop(lambda s: s[0] < n, body, (0, p["c"]))[1].sum()
+
+    assert _names(find_unused_params(while_loss, RANDOM, jnp.int32(3))) == ["d"]
+    # No reverse mode through a while loop: a jvp shows `a`'s derivative (two reads of 2a).
+    tangent = {n: jnp.ones(4) * (n == "a") for n in RANDOM}
+    _, da = jax.jvp(lambda p: while_loss(p, jnp.int32(3)), (RANDOM,), (tangent,))
+    assert float(da) == 16.0
+
+
+def test_ref_through_jit_and_cond_and_while_condition():
+    @jax.jit
+    def add_into(r, x):
+        r[...] += x
+
+    def loss(p, flag):
+        r = jax.new_ref(jnp.zeros(4))
+        add_into(r, p["a"])
+        jax.lax.cond(flag, lambda: add_into(r, p["b"]), lambda: None)
+        # The condition reads the ref: a comparison, which cuts.
+        jax.lax.while_loop(lambda i: r[0] < p["c"][0] + i, lambda i: i + 1.0, 0.0)
+        return r[...].sum()
+
+    assert _checked(loss, RANDOM, jnp.bool_(True)) == ["c", "d"]
+
+
+def test_run_state_maps_final_ref_contents_to_outputs():
+    from jax._src.state.discharge import run_state
+
+    def loss(p):
+        def kernel(refs):
+            x, y, z = refs
+            x[...] += y[...] * 2
+            z[...] = x[...]
+
+        x, _, z = run_state(kernel)((p["a"], p["b"], p["c"]))
+        return x.sum()
+
+    assert _names(find_unused_params(loss, RANDOM)) == ["c", "d"]
+
+    # run_state has no reverse-mode (nor batching) rule: check with one jvp per parameter.
+    def jvp(name):
+        tangent = {n: jnp.ones(4) * (n == name) for n in RANDOM}
+        return jax.jvp(loss, (RANDOM,), (tangent,))[1]
+
+    assert [float(jvp(n)) for n in "abcd"] == [4.0, 8.0, 0.0, 0.0]
+
+
+def test_discharged_ref_program_agrees():
+    from jax._src.state.discharge import discharge_state
+
+    def loss(p):
+        r = jax.new_ref(jnp.zeros(4))
+        r[...] = p["a"] * 3
+        r[1:] += p["b"][1:]
+        out = r[...].sum()
+        r[...] = p["c"]
+        return out
+
+    from jax.extend.core import jaxpr_as_fun
+
+    discharged = discharge_state(jax.make_jaxpr(loss)(RANDOM))
+    assert "swap" not in str(discharged) and "new_ref" not in str(discharged)
+    pure = lambda p: jaxpr_as_fun(discharged)(*jax.tree.leaves(p))[0]
+    assert _checked(pure) == _checked(loss) == ["c", "d"]
+
+
+def test_pallas_call_is_opaque():
+    from jax.experimental import pallas as pl
+
+    def kernel(x_ref, y_ref, o_ref, unused_ref):
+        o_ref[...] = x_ref[...] * 2
+        unused_ref[...] = y_ref[...]
+
+    def loss(p):
+        shape = jax.ShapeDtypeStruct((4,), F32)
+        out, _ = pl.pallas_call(kernel, out_shape=(shape, shape), interpret=True)(
+            p["a"], jax.lax.stop_gradient(p["c"]) + p["b"]
+        )
+        return out.sum()
+
+    # Like a torch custom kernel: every float input is in the graph (pallas_call has no grad).
+    assert _names(find_unused_params(loss, RANDOM)) == ["c", "d"]
+    dropped = lambda p: (loss(p) * 0 + p["d"].sum(), p["a"])[0]
+    assert _names(find_unused_params(lambda p: p["d"].sum() + 0 * dropped(p), RANDOM)) == ["c"]
+
+
+def test_custom_partitioning_is_opaque():
+    from jax.experimental.custom_partitioning import custom_partitioning
+
+    @custom_partitioning
+    def f(x, y):
+        return x * 2.0
+
+    f.def_partition(
+        infer_sharding_from_operands=lambda *a: None,
+        partition=lambda *a: None,
+        sharding_rule="i, i -> i",
+    )
+    loss = lambda p: f(p["a"], p["b"]).sum() + jax.lax.stop_gradient(p["c"]).sum()
+    # The partition callback's code runs, not `f`: b counts as used.
+    assert _names(find_unused_params(loss, RANDOM)) == ["c", "d"]
+
+
+def test_shard_map_collectives():
+    from jax.sharding import AxisType
+    from jax.sharding import PartitionSpec as P
+
+    mesh = jax.make_mesh((1,), ("x",), axis_types=(AxisType.Auto,))
+
+    def body(a, b, c, d):
+        total = jax.lax.psum(a, "x") + jax.lax.all_gather(b, "x", tiled=True)
+        total = total + jax.lax.ppermute(jnp.floor(c), "x", [(0, 0)])
+        cut = jax.lax.all_to_all(d.reshape(4, 1), "x", 0, 0, tiled=True).reshape(4)
+        return total + jax.lax.stop_gradient(cut)
+
+    def loss(p):
+        f = jax.shard_map(body, mesh=mesh, in_specs=P("x"), out_specs=P("x"))
+        return f(p["a"], p["b"], p["c"], p["d"]).sum()
+
+    assert _checked(loss) == ["d"]
+
+
+def test_map_associative_scan_vectorize_named_call_and_vmap_over_params():
+    def loss(p, xs):
+        mapped = jax.lax.map(lambda x: x * p["a"], xs).sum()
+        prefix = jax.lax.associative_scan(jnp.add, p["b"] * jnp.argmax(p["d"])).sum()
+        vec = jnp.vectorize(lambda u, v: u * jax.lax.stop_gradient(v), signature="(),()->()")
+        named = jax.named_call(lambda u: jnp.sin(u), name="block")(vec(p["c"], p["d"])).sum()
+        return mapped + prefix + named
+
+    assert _checked(loss, RANDOM, jnp.ones((2, 4))) == ["d"]
+
+    stacked = {"w": jnp.ones((3, 4)), "v": jnp.ones((3, 4))}
+    per_layer = jax.vmap(lambda w, v: ((w * 2).sum(), (v > 0).sum()))
+    vm = lambda p: (per_layer(p["w"], p["v"])[0] + per_layer(p["w"], p["v"])[1]).sum()
+    assert _checked(vm, stacked) == ["v"]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        jax.checkpoint_policies.nothing_saveable,
+        jax.checkpoint_policies.dots_saveable,
+        jax.checkpoint_policies.save_only_these_names("h"),
+        jax.checkpoint_policies.offload_dot_with_no_batch_dims("device", "pinned_host"),
+    ],
+)
+def test_checkpoint_with_policies(policy):
+    from jax.ad_checkpoint import checkpoint_name
+
+    def block(a, b, c):
+        h = checkpoint_name(jnp.sin(a) @ jnp.outer(a, a), "h")
+        return h, b * 2, jax.lax.stop_gradient(c)
+
+    def loss(p):
+        h, _, c = jax.checkpoint(block, policy=policy)(p["a"], p["b"], p["c"])
+        return h.sum() + c.sum()
+
+    assert _checked(loss) == ["b", "c", "d"]
+
+
+def _mystery_primitive():
+    from jax.extend.core import Primitive
+
+    prim = Primitive("mystery_call")
+    prim.def_abstract_eval(lambda x, y, *, body: x)
+    return prim
+
+
+def test_unknown_structured_primitive_is_conservative_and_named_once(caplog):
+    prim = _mystery_primitive()
+    body = jax.make_jaxpr(lambda x, y: x)(jnp.ones(4), jnp.ones(4))
+
+    def loss(p):
+        return prim.bind(p["a"], p["b"], body=body).sum() + prim.bind(p["c"], p["c"], body=body)
+
+    with caplog.at_level(logging.INFO, logger="jaxoptim"):
+        assert _names(find_unused_params(loss, RANDOM)) == ["d"]
+        assert caplog.records == []
+        assert _names(find_unused_params(loss, RANDOM, verbose=True)) == ["d"]
+        assert _names(log_unused_params(loss, RANDOM)) == ["d"]
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "find_unused_params treated `mystery_call` conservatively (every floating-point "
+            "input reaches every output, ref and effect): parameters reaching only it count as "
+            "used",
+        )
+    ] * 2 + [(logging.ERROR, "d with shape (4,) is not in the computational graph")]
+
+
+def test_unknown_primitive_writing_into_a_ref_is_conservative():
+    from jax.extend.core import Primitive
+
+    poke = Primitive("poke")
+    poke.multiple_results = True
+    poke.def_abstract_eval(lambda ref, x: [])
+
+    def loss(p):
+        r = jax.new_ref(jnp.zeros(4))
+        poke.bind(r, p["a"])  # may write a into r
+        s = jax.new_ref(jnp.zeros(4))
+        poke.bind(s, p["b"])  # s is never read
+        return r[...].sum()
+
+    walker = rules_mod.Walker()
+    closed = jax.make_jaxpr(loss)(RANDOM)
+    assert walker.live_inputs(closed.jaxpr, [True])[0] == [True, False, False, False]
+    assert walker.conservative == {"poke"}
