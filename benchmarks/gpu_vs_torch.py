@@ -378,7 +378,7 @@ class Bench:
         for c in cands:
             ms = _med_ms(times[c.name])
             gbs[c.name] = 8 * n / ms / 1e6
-            self.report.row("copy", c.name, ms, f"{gbs[c.name]:.0f} GB/s")
+            self.report.row("copy", c.name, ms, f"{gbs[c.name]:.1f} GB/s")
         copy_gbs = max(gbs.values())
         self.report.note(f"copy bandwidth (read + write, the max of the two): {copy_gbs:.0f} GB/s")
         vit = "ViT-tiny" if self.args.tiny else "ViT-L/16"
@@ -434,7 +434,7 @@ class Bench:
                 f"update {label}",
                 c.name.removeprefix(label + " "),
                 ms,
-                f"{rate[c.name]:.0f} GB/s",
+                f"{rate[c.name]:.1f} GB/s",
                 f"{cs:.1f}" if cs else "",
             )
         ours, theirs = f"{label} jaxoptim AdamW", f"{label} torch AdamW fused"
