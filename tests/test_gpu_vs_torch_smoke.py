@@ -37,7 +37,7 @@ def _summary(stdout: str) -> str:
 def _number(summary: str, row_start: str) -> float:
     """The first number after ``row_start`` in a Markdown table row of the summary."""
     line = next(ln for ln in summary.splitlines() if ln.startswith(row_start))
-    return float(re.search(r"\| (-?[0-9.]+)", line[len(row_start) :]).group(1))
+    return float(re.match(r"\s*(-?[0-9.]+) \|", line[len(row_start) :]).group(1))
 
 
 @pytest.mark.slow
