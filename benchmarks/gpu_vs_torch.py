@@ -667,7 +667,9 @@ def _run_all(bench: Bench, report: Report, done: threading.Event) -> None:
         for name, estimate, run in sections:
             left = bench.deadline - time.perf_counter()
             if left < estimate():
-                report.note(f"SKIPPED {name}: {left:.0f} s left < ~{estimate():.0f} s needed")
+                report.note(
+                    f"SKIPPED {name}: {left:.0f} s left < ~{estimate():.0f} s needed", failed=True
+                )
                 continue
             report.current = name
             print(f"\n== {name} ({left:.0f} s left)", flush=True)

@@ -87,17 +87,19 @@ def test_tiny_cpu_run_reports_every_section(tmp_path):
 
 @SKIP
 def test_summary_on_sigterm_and_at_the_budget():
-    # at the budget: the first section is still compiling, the summary says so
+    # at the budget: the first section is still compiling, the summary says so at once
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--budget-s", "1"],
+        [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--budget-s", "10"],
         env=_env(),
         capture_output=True,
         text=True,
         timeout=120,
     )
     summary = _summary(proc.stdout)
-    assert "CUT SHORT at --budget-s 1" in summary and "'bf16 step'" in summary
+    # (on a very slow start the budget is spent before the first section: it is skipped)
+    cut = "CUT SHORT at --budget-s 10" in summary and "'bf16 step'" in summary
+    assert cut or "SKIPPED bf16 step" in summary, summary
     assert proc.returncode == 1
     # on SIGTERM (as `timeout` sends it) while a section runs
     child = subprocess.Popen(
