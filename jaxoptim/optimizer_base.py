@@ -299,6 +299,37 @@ def shared(key: str, *args: Any, fn: Callable[[], Any]) -> Any:
     return value
 
 
+def per_group(key: str, x: Any, *args: Any, fn: Callable[..., Any]) -> Any:
+    """``fn(x, *args)`` for a group's live scalar ``x`` (its ``lr``), computed for every group
+    at once.
+
+    Inside an update, ``x`` is entry ``i`` of a live vector ``v``; this returns
+    ``fn(v, *args)[i]``, with ``fn(v, *args)`` traced once per update (``fn`` must be
+    elementwise in its first argument, so each entry is bitwise what ``fn(x, *args)`` gives).
+    A per-group divide (``lr / bias_correction``) is then one vector op instead of one scalar
+    program per group: XLA keeps an expensive scalar op out of the per-leaf fusions, so with 161
+    groups the per-group form compiled 161 extra small kernels. Elsewhere it is ``fn(x, *args)``.
+    """
+    memo = _MEMO.get()
+    entry = None if memo is None else memo.get(("group_entry", ("id", id(x))))
+    if entry is None or entry[0][0] is not x:
+        return shared(key, x, *args, fn=lambda: fn(x, *args))
+    vector, index = entry[1]
+    whole = shared(("per_group", key), vector, *args, fn=lambda: fn(vector, *args))
+    return shared(("per_group_entry", key), whole, index, fn=lambda: whole[index])
+
+
+def _register_groups(memo: dict, live: Mapping[str, jax.Array]) -> dict[str, list]:
+    """Slices every live vector into per-group scalars, remembering each one's vector and index
+    for :func:`per_group`."""
+    scalars = {}
+    for name, vector in live.items():
+        scalars[name] = [vector[i] for i in range(vector.shape[0])]
+        for i, x in enumerate(scalars[name]):
+            memo[("group_entry", ("id", id(x)))] = ((x,), (vector, i))
+    return scalars
+
+
 def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
     """The live hyperparameter vectors a state starts with."""
     live = {"lr": jnp.asarray(groups.lr, jnp.float32)}
@@ -472,10 +503,11 @@ def torch_transform(
         state_leaves = treedef.flatten_up_to(state.leaves)
         count = state.count + 1
         step = count.astype(jnp.float32)
-        scalars = {k: [v[i] for i in range(v.shape[0])] for k, v in live.items()}
         deltas, new_states = [], []
-        token = _MEMO.set({})
+        memo: dict = {}
+        token = _MEMO.set(memo)
         try:
+            scalars = _register_groups(memo, live)
             for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
                 if leaf.frozen:
                     deltas.append(jnp.zeros_like(g))

@@ -55,7 +55,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxoptim.optimizer_base import Hyper, OptimizerDef, shared
+from jaxoptim.optimizer_base import Hyper, OptimizerDef, per_group, shared
 from jaxoptim.registry import OPTIMIZERS, Registry
 
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def _adam_update(g, p, s, hp, step):
     m = _lerp(s[0], g, _one_minus(beta1))
     v = s[1] * beta2 + (1 - beta2) * g * g
     lr, bc1 = hp["lr"], _bias_correction(beta1, step)
-    step_size = shared("div", lr, bc1, fn=lambda: lr / bc1)
+    step_size = per_group("div", lr, bc1, fn=lambda v, b: v / b)
     bc2 = _bias_correction(beta2, step)
     bc2_sqrt = shared("sqrt", bc2, fn=lambda: jnp.sqrt(bc2))
     new_state = (m, v)
@@ -334,7 +334,7 @@ def _adamax_update(g, p, s, hp, step):
     m = _lerp(s[0], g, _one_minus(beta1))
     u = jnp.maximum(s[1] * beta2, jnp.abs(g) + hp["eps"])
     lr, bc1 = hp["lr"], _bias_correction(beta1, step)
-    clr = shared("div", lr, bc1, fn=lambda: lr / bc1)
+    clr = per_group("div", lr, bc1, fn=lambda v, b: v / b)
     return _neg(clr) * m / u, (m, u)
 
 
