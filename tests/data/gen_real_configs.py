@@ -185,6 +185,7 @@ def mmcv_schedule(cfg: dict, epoch_length: int):
 
 
 def mmengine_schedule(cfg: dict, epoch_length: int):
+    import mmengine.optim  # noqa: F401 - registers mmengine's schedulers
     from mmengine.registry import PARAM_SCHEDULERS
 
     train_cfg = cfg.get("train_cfg")
