@@ -72,6 +72,8 @@ def to_dict(mapping: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, syntax.LazyName):
+        return str(value)  # a pure-Python config's imported class: its name
     if _is_mapping(value):
         return to_dict(value)
     if type(value) in (list, tuple):
@@ -391,21 +393,24 @@ def _front_of_sys_path(dirs: list[str]):
         sys.path[:] = saved
 
 
-def _public(namespace: Mapping[str, Any], skip: Mapping[str, Any] = {}) -> dict[str, Any]:
-    """The keys of an executed file: names not starting with ``_``, not modules, functions,
-    classes or (pure-Python configs) the imports themselves."""
+def _public(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of an executed file: names not starting with ``_`` that are not modules,
+    functions or classes."""
     values = {}
     for key, value in namespace.items():
         if key.startswith("_") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
-            continue
-        if key in skip and value is skip[key]:
             continue
         values[key] = value
     return values
 
 
-def _load(filename: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
-    """Loads a file merged onto its bases; returns the dict and every file read, child first."""
+def _load(
+    filename: str, chain: tuple[str, ...], pure: bool = False
+) -> tuple[dict[str, Any], list[str]]:
+    """Loads a file merged onto its bases; returns the dict and every file read, child first.
+
+    ``pure``: the file is a base of a pure-Python config (read as one, as mmengine does).
+    """
     if filename in chain:
         raise ValueError(f"config files inherit in a cycle: {' -> '.join(chain + (filename,))}")
     if not os.path.isfile(filename):
@@ -425,8 +430,8 @@ def _load(filename: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], list[s
     with open(filename, encoding="utf-8") as f:
         source, names = syntax.substitute_placeholders(f.read())
     tree = ast.parse(source, filename)  # a SyntaxError carries the file name and line
-    if syntax.is_pure_python(tree):
-        return _load_pure_python(filename, tree, chain)
+    if pure or syntax.is_pure_python(tree):
+        return _load_pure_python(filename, tree, chain, is_base=pure)
     merged, files = _load_bases(syntax.base_list(tree, filename), filename, chain)
     base_view = Config(merged)  # mmengine's `_base_.x`; assignments through it reach the bases
     namespace: dict[str, Any] = {
@@ -464,24 +469,31 @@ def _load_bases(
 
 
 def _load_pure_python(
-    filename: str, tree: ast.Module, chain: tuple[str, ...]
+    filename: str, tree: ast.Module, chain: tuple[str, ...], is_base: bool
 ) -> tuple[dict[str, Any], list[str]]:
-    """An mmengine pure-Python config: its namespace after execution is the config."""
+    """An mmengine pure-Python config: its namespace after execution is the config.
+
+    A base keeps the names it imports (``import *`` passes them on, as in mmengine); the file
+    read drops every top-level name bound to an import.
+    """
     bases, lazy, tree = syntax.pure_python_parts(tree, filename)
     namespace: dict[str, Any] = {"__file__": filename, "__name__": "__jaxoptim_config__"}
     files = [filename]
     for path, names in bases:
-        values, base_files = _load(path, chain + (filename,))
+        values, base_files = _load(path, chain + (filename,), pure=True)
         files.extend(base_files)
         if names is None:
             names = [(k, k) for k in values]
         for name, alias in names:
             if name not in values:
-                raise ImportError(f"config {filename!r} imports `{name}` from {path!r}, which has none")
+                raise ImportError(f"config {filename!r} imports `{name}` from {path!r}: not there")
             namespace[alias] = _wrap(values[name], _MergingConfig)
     namespace.update(lazy)
     exec(compile(tree, filename, "exec"), namespace)
-    return _plain(_public(namespace, lazy)), files
+    values = _public(namespace)
+    if is_base:  # keeps the imported names as such, for the file that reads this one
+        return values, files
+    return _plain({k: v for k, v in values.items() if not isinstance(v, syntax.LazyName)}), files
 
 
 def _merge(child: Mapping[str, Any], base: Any, where: str, *, allow_list_keys: bool) -> Any:

@@ -22,8 +22,9 @@ mmengine scheduler sets it) of one parameter group whose base values are the con
 ``optimizer.lr`` / ``momentum`` / ``betas[0]``, before every iteration ``i`` (the value that
 trains iteration ``i``):
 
-* mmcv: the real ``LrUpdaterHook`` / ``MomentumUpdaterHook`` built as ``BaseRunner.register_lr_hook``
-  builds them, driven by a stand-in runner as mmcv's ``EpochBasedRunner`` calls them
+* mmcv: the real ``LrUpdaterHook`` / ``MomentumUpdaterHook`` built as
+  ``BaseRunner.register_lr_hook`` builds them, driven by a stand-in runner as mmcv's
+  ``EpochBasedRunner`` calls them
   (``before_run``; per epoch ``before_train_epoch``; per iteration ``before_train_iter``) or, for a
   runner type containing ``IterBased``, as ``IterBasedRunner`` does: ``before_run``, never
   ``before_train_epoch``, and ``runner.epoch`` = the passes its ``IterLoader`` completed before
@@ -33,7 +34,8 @@ trains iteration ``i``):
   (``end`` defaults to the loop's max epochs / iterations; ``IterBasedTrainLoop`` has one epoch)
   over a torch optimizer, stepped as ``ParamSchedulerHook`` steps them: per-iteration schedulers
   after every iteration, per-epoch ones after every epoch of an ``EpochBasedTrainLoop`` (never
-  under an ``IterBasedTrainLoop``).
+  under an ``IterBasedTrainLoop``). ``auto_scale_lr`` is not applied: the values are those of a
+  total batch equal to its ``base_batch_size``.
 
 Recorded iterations (``recorded``): every iteration below ``CAP``, every ``STRIDE``-th, the last
 one, and both sides of every point where the value stops or starts changing (``i - 1`` and ``i``
@@ -104,12 +106,12 @@ def jsonable(value, tuples=False):
 def torch_optimizer(optimizer: dict) -> torch.optim.Optimizer:
     """One parameter group with the config's lr and momentum (or betas)."""
     param = [torch.nn.Parameter(torch.zeros(1))]
-    lr = optimizer.get("lr", 0.0)
+    lr = dict(lr=optimizer["lr"]) if "lr" in optimizer else {}  # else torch's default, 1e-3
     kind = str(optimizer.get("type", "SGD")).split(".")[-1]
     if "momentum" in optimizer or "betas" not in optimizer and kind in ("SGD", "LARS", "RMSprop"):
-        return torch.optim.SGD(param, lr=lr, momentum=optimizer.get("momentum", 0.0) or 0.0)
+        return torch.optim.SGD(param, **lr, momentum=optimizer.get("momentum", 0.0) or 0.0)
     betas = tuple(optimizer.get("betas", BETAS_DEFAULT.get(kind, (0.9, 0.999))))
-    return torch.optim.Adam(param, lr=lr, betas=betas)
+    return torch.optim.Adam(param, **lr, betas=betas)
 
 
 def group_values(optimizer, names):

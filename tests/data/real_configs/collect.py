@@ -30,7 +30,12 @@ SOURCES = [
     ("NVlabs/SegFormer", "master", ["local_configs/segformer", "configs"], 25),
     ("SwinTransformer/Swin-Transformer-Object-Detection", "master", ["configs"], 30),
     ("SwinTransformer/Swin-Transformer-Semantic-Segmentation", "main", ["configs"], 20),
-    ("facebookresearch/ConvNeXt", "main", ["object_detection/configs", "semantic_segmentation/configs"], 16),
+    (
+        "facebookresearch/ConvNeXt",
+        "main",
+        ["object_detection/configs", "semantic_segmentation/configs"],
+        16,
+    ),  # noqa: E501
     ("whai362/PVT", "v2", ["detection/configs", "segmentation/configs"], 16),
     ("czczup/ViT-Adapter", "main", ["detection/configs", "segmentation/configs"], 26),
     ("open-mmlab/mmpretrain", "mmcls-0.x", ["configs"], 30),
@@ -50,13 +55,36 @@ SOURCES = [
 ]
 
 KEYWORDS = {
-    "optimizer": 2, "optim_wrapper": 2, "lr_config": 2, "param_scheduler": 2,
-    "momentum_config": 3, "paramwise_cfg": 3, "custom_keys": 2, "fp16": 3,
-    "loss_scale": 2, "grad_clip": 2, "clip_grad": 2, "layer_decay": 3, "decay_rate": 2,
-    "constructor": 2, "DistOptimizerHook": 3, "cumulative_iters": 3,
-    "accumulative_counts": 3, "auto_scale_lr": 1, "runner": 1, "train_cfg": 1,
-    "{{_base_": 4, "_base_.": 4, "read_base": 4, "_delete_": 2, "warmup": 1,
-    "OneCycle": 3, "Cyclic": 3, "CosineRestart": 3, "Poly": 1, "custom_hooks": 1,
+    "optimizer": 2,
+    "optim_wrapper": 2,
+    "lr_config": 2,
+    "param_scheduler": 2,
+    "momentum_config": 3,
+    "paramwise_cfg": 3,
+    "custom_keys": 2,
+    "fp16": 3,
+    "loss_scale": 2,
+    "grad_clip": 2,
+    "clip_grad": 2,
+    "layer_decay": 3,
+    "decay_rate": 2,
+    "constructor": 2,
+    "DistOptimizerHook": 3,
+    "cumulative_iters": 3,
+    "accumulative_counts": 3,
+    "auto_scale_lr": 1,
+    "runner": 1,
+    "train_cfg": 1,
+    "{{_base_": 4,
+    "_base_.": 4,
+    "read_base": 4,
+    "_delete_": 2,
+    "warmup": 1,
+    "OneCycle": 3,
+    "Cyclic": 3,
+    "CosineRestart": 3,
+    "Poly": 1,
+    "custom_hooks": 1,
 }
 EXTS = (".py", ".json", ".yaml", ".yml")
 
@@ -65,9 +93,15 @@ EXTS = (".py", ".json", ".yaml", ".yml")
 # at the versions ConvNeXt was built on): (repo, prefix) -> (repo, ref, prefix it is read from).
 SUBSTITUTES = {
     ("facebookresearch/ConvNeXt", "object_detection/configs/_base_/"): (
-        "SwinTransformer/Swin-Transformer-Object-Detection", "master", "configs/_base_/"),
+        "SwinTransformer/Swin-Transformer-Object-Detection",
+        "master",
+        "configs/_base_/",
+    ),
     ("facebookresearch/ConvNeXt", "semantic_segmentation/configs/_base_/"): (
-        "SwinTransformer/Swin-Transformer-Semantic-Segmentation", "main", "configs/_base_/"),
+        "SwinTransformer/Swin-Transformer-Semantic-Segmentation",
+        "main",
+        "configs/_base_/",
+    ),
 }
 
 
@@ -80,7 +114,7 @@ def show(repo, commit, path):
     for (src_repo, prefix), (alt, alt_ref, alt_prefix) in SUBSTITUTES.items():
         if src_repo == repo and path.startswith(prefix):
             alt_commit = git(alt, "rev-parse", alt_ref).strip()
-            alt_path = alt_prefix + path[len(prefix):]
+            alt_path = alt_prefix + path[len(prefix) :]
             try:
                 return git(alt, "show", f"{alt_commit}:{alt_path}"), alt, alt_commit, alt_path
             except subprocess.CalledProcessError:
@@ -89,7 +123,7 @@ def show(repo, commit, path):
 
 
 def chain(repo, commit, top):
-    """Every file ``top`` reaches, as {path: (text, repo, commit, path)}, or None if one is absent."""
+    """Every file ``top`` reaches, as {path: (text, repo, commit, path)}, or None if one is absent."""  # noqa: E501
     found = {}
     todo = [top]
     while todo:
@@ -151,10 +185,14 @@ def main():
     for repo, ref, dirs, quota in SOURCES:
         commit = git(repo, "rev-parse", ref).strip()
         files = [
-            f for f in git(repo, "ls-tree", "-r", "--name-only", commit).splitlines()
-            if f.endswith(EXTS) and any(f.startswith(d + "/") for d in dirs)
-            and "/_base_/" not in f and not f.startswith("configs/_base_")
-            and posixpath.basename(f) != "__init__.py" and "metafile" not in f
+            f
+            for f in git(repo, "ls-tree", "-r", "--name-only", commit).splitlines()
+            if f.endswith(EXTS)
+            and any(f.startswith(d + "/") for d in dirs)
+            and "/_base_/" not in f
+            and not f.startswith("configs/_base_")
+            and posixpath.basename(f) != "__init__.py"
+            and "metafile" not in f
             and "README" not in f
         ]
         texts = {f: git(repo, "show", f"{commit}:{f}") for f in files}
@@ -181,7 +219,9 @@ def main():
             dest = HERE / owner_repo / ref.replace("/", "_") / f
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(text)
-            rows.add((owner_repo + "/" + ref + "/" + f, src_repo, src_commit, src_path, f in picked))
+            rows.add(
+                (owner_repo + "/" + ref + "/" + f, src_repo, src_commit, src_path, f in picked)
+            )  # noqa: E501
         chosen_total += len(picked)
         print(f"{repo}@{ref}: {len(picked)} configs, {len(chains)} files")
     lines = [
@@ -189,7 +229,7 @@ def main():
         "",
         "Copied by `collect.py` (in this directory) from the repositories' git history; each file",
         "lies at `<owner>__<repo>/<ref>/<path>` (ConvNeXt's absent mmdet / mmseg bases come from\n"
-        "Swin-Transformer's forks, see `SUBSTITUTES` in `collect.py`). `top` marks a config that the tests load; the other",
+        "Swin-Transformer's forks, see `SUBSTITUTES` in `collect.py`). `top` marks a config that the tests load; the other",  # noqa: E501
         "files are the `_base_` files those configs reach. The files are unchanged copies.",
         "",
         "| file here | repository | commit | path there | top |",
