@@ -25,11 +25,18 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from jaxoptim import config_syntax as syntax
+
 __all__ = ["Config", "parse_cfg_options", "to_dict"]
 
 _BASE_KEY = "_base_"
 _DELETE_KEY = "_delete_"
 _MISSING = object()
+# The sections jaxoptim reads: `_delete_=True` on a key the bases lack is an error only there.
+SECTIONS = (
+    "optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner",
+    "optim_wrapper", "param_scheduler", "train_cfg", "auto_scale_lr",
+)  # fmt: skip
 
 
 def _is_mapping(obj: Any) -> bool:
@@ -65,6 +72,8 @@ def to_dict(mapping: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, syntax.LazyName):
+        return str(value)  # a pure-Python config's imported class: its name
     if _is_mapping(value):
         return to_dict(value)
     if type(value) in (list, tuple):
@@ -72,13 +81,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _wrap(value: Any) -> Any:
-    if isinstance(value, Config):
+def _wrap(value: Any, cls: type | None = None) -> Any:
+    cls = cls or Config
+    if isinstance(value, cls):
         return value
     if _is_mapping(value):
-        return Config(value)
+        return cls(value)
     if type(value) in (list, tuple):
-        return type(value)(_wrap(v) for v in value)
+        return type(value)(_wrap(v, cls) for v in value)
     return value
 
 
@@ -134,7 +144,7 @@ class Config(dict):
             raise AttributeError(f"config has no key {name!r}") from None
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, _wrap(value))
+        super().__setitem__(key, _wrap(value, type(self)))
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         if key not in self:
@@ -153,7 +163,7 @@ class Config(dict):
         return f"Config({dict.__repr__(self)})"
 
     @classmethod
-    def fromfile(cls, path: str | os.PathLike) -> Config:
+    def fromfile(cls, path: str | os.PathLike, *, import_custom_modules: bool = True) -> Config:
         """Reads a Python config file with its ``_base_`` files and ``custom_imports``.
 
         The file is executed; its top-level names that do not start with ``_`` and are not
@@ -163,9 +173,10 @@ class Config(dict):
         key, recursively; a dict with ``_delete_=True`` replaces the base value instead; any
         other value replaces the base value.
 
-        Unlike mmcv, ``_delete_=True`` on a key the bases lack is an error (mmcv silently kept
-        ``_delete_`` in the dict, which then reached the optimizer's constructor as a keyword),
-        and ``_delete_`` never survives into the result.
+        ``_delete_=True`` on a key the bases lack is an error inside the sections jaxoptim
+        reads (``SECTIONS``: mmcv silently kept ``_delete_`` in the dict, which then reached the
+        optimizer's constructor as a keyword); elsewhere (a model or dataset key) it warns, as
+        mmengine at most does. ``_delete_`` never survives a merge.
 
         ``custom_imports=dict(imports=[...], allow_failed_imports=False)`` imports each module
         (so its ``@OPTIMIZERS.register_module()`` decorators run) after merging. Extension of
@@ -174,7 +185,11 @@ class Config(dict):
         The key stays in the config.
 
         Args:
-          path: the ``.py`` config file.
+          path: the config file: ``.py`` (also mmengine's pure-Python form), ``.json``,
+            ``.yaml`` or ``.yml``; see :mod:`jaxoptim.config_syntax` for ``{{_base_.x}}``,
+            ``_base_.x`` and package-scoped bases (``'mmdet::...'``).
+          import_custom_modules: import ``custom_imports`` (``False`` keeps the key only, as
+            the keyword of mmcv's / mmengine's ``fromfile``).
 
         Returns:
           The merged config, with ``filename`` set to the file's absolute path.
@@ -191,9 +206,9 @@ class Config(dict):
         filename = os.path.abspath(os.path.expanduser(os.fspath(path)))
         merged, files = _load(filename, ())
         cfg = cls(merged, filename=filename)
-        if "custom_imports" in cfg:
+        if import_custom_modules and "custom_imports" in cfg:
             dirs = list(dict.fromkeys(os.path.dirname(f) for f in files))
-            import_custom_modules(cfg["custom_imports"], dirs)
+            _import_custom_modules(cfg["custom_imports"], dirs)
         return cfg
 
     def merge_from_dict(self, options: Mapping[str, Any]) -> None:
@@ -246,6 +261,24 @@ class Config(dict):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+class _MergingConfig(Config):
+    """The values a pure-Python config imports from its bases: ``update`` merges nested dicts
+    and ``merge`` applies mmcv's merge (with ``_delete_``), as mmengine's ``ConfigDict`` does."""
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            if key in self and _is_mapping(self[key]) and _is_mapping(value):
+                self[key].update(value)
+            else:
+                self[key] = value
+
+    def merge(self, other: Mapping[str, Any]) -> None:
+        merged = _merge(to_dict(other), to_dict(self), "", allow_list_keys=False)
+        dict.clear(self)
+        for key, value in merged.items():
+            self[key] = value
 
 
 def parse_cfg_options(options: Iterable[str]) -> dict[str, Any]:
@@ -324,6 +357,9 @@ def import_custom_modules(custom_imports: Any, search_dirs: Iterable[str] = ()) 
     return modules
 
 
+_import_custom_modules = import_custom_modules  # `fromfile`'s keyword shadows the name
+
+
 def _refuse_shadowed_module(name: str, search_dirs: Iterable[str]) -> None:
     """Raises when ``name`` is already imported from elsewhere than the config's own file.
 
@@ -357,44 +393,68 @@ def _front_of_sys_path(dirs: list[str]):
         sys.path[:] = saved
 
 
-def _read_file(filename: str) -> dict[str, Any]:
-    """Executes one config file and returns its public top-level values."""
-    if not os.path.isfile(filename):
-        raise FileNotFoundError(f"config file {filename!r} does not exist")
-    if not filename.endswith(".py"):
-        raise ValueError(f"config file {filename!r} must be a Python (.py) file")
-    with open(filename, encoding="utf-8") as f:
-        source = f.read()
-    code = compile(source, filename, "exec")  # a SyntaxError carries the file name and line
-    namespace: dict[str, Any] = {"__file__": filename, "__name__": "__jaxoptim_config__"}
-    exec(code, namespace)
+def _public(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of an executed file: names not starting with ``_`` that are not modules,
+    functions or classes."""
     values = {}
     for key, value in namespace.items():
-        if key == _BASE_KEY:
-            values[key] = value
-        elif key.startswith("_") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
+        if key.startswith("_") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
             continue
-        else:
-            values[key] = value
+        values[key] = value
     return values
 
 
-def _load(filename: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
-    """Loads a file merged onto its bases; returns the dict and every file read, child first."""
+def _load(
+    filename: str, chain: tuple[str, ...], pure: bool = False
+) -> tuple[dict[str, Any], list[str]]:
+    """Loads a file merged onto its bases; returns the dict and every file read, child first.
+
+    ``pure``: the file is a base of a pure-Python config (read as one, as mmengine does).
+    """
     if filename in chain:
         raise ValueError(f"config files inherit in a cycle: {' -> '.join(chain + (filename,))}")
-    values = _read_file(filename)
-    bases = values.pop(_BASE_KEY, [])
-    if isinstance(bases, str):
-        bases = [bases]
-    if not isinstance(bases, (list, tuple)) or not all(isinstance(b, str) for b in bases):
-        raise TypeError(f"`_base_` in {filename!r} must be a str or a list of str, got {bases!r}")
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f"config file {filename!r} does not exist")
+    if filename.endswith((".json", ".yaml", ".yml")):
+        values = syntax.read_data_file(filename)
+        bases = values.pop(_BASE_KEY, [])
+        bases = [bases] if isinstance(bases, str) else bases
+        if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+            raise TypeError(f"`_base_` in {filename!r} must be a str or a list of str")
+        merged, files = _load_bases(bases, filename, chain)
+        return _merge(values, merged, "", allow_list_keys=False), files
+    if not filename.endswith(".py"):
+        raise ValueError(
+            f"config file {filename!r} must be a Python (.py), .json, .yaml or .yml file"
+        )
+    with open(filename, encoding="utf-8") as f:
+        source, names = syntax.substitute_placeholders(f.read())
+    tree = ast.parse(source, filename)  # a SyntaxError carries the file name and line
+    if pure or syntax.is_pure_python(tree):
+        return _load_pure_python(filename, tree, chain, is_base=pure)
+    merged, files = _load_bases(syntax.base_list(tree, filename), filename, chain)
+    base_view = Config(merged)  # mmengine's `_base_.x`; assignments through it reach the bases
+    namespace: dict[str, Any] = {
+        "__file__": filename,
+        "__name__": "__jaxoptim_config__",
+        _BASE_KEY: base_view,
+    }
+    exec(compile(syntax.without_base_assignment(tree), filename, "exec"), namespace)
+    merged = to_dict(base_view)
+    values = syntax.fill_placeholders(_plain(_public(namespace)), names, merged, "")
+    return _merge(values, merged, "", allow_list_keys=False), files
+
+
+def _load_bases(
+    bases: list[str], filename: str, chain: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
+    """The bases of ``filename`` merged in order (no key in two of them); the files read."""
     merged: dict[str, Any] = {}
     owner: dict[str, str] = {}
     files = [filename]
     here = os.path.dirname(filename)
     for base in bases:
-        base_file = os.path.abspath(os.path.join(here, os.path.expanduser(base)))
+        base_file = syntax.resolve_base(base, here, filename)
         base_values, base_files = _load(base_file, chain + (filename,))
         for key in base_values:
             if key in owner:
@@ -405,7 +465,35 @@ def _load(filename: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], list[s
             owner[key] = base_file
         merged.update(base_values)
         files.extend(base_files)
-    return _merge(values, merged, "", allow_list_keys=False), files
+    return merged, files
+
+
+def _load_pure_python(
+    filename: str, tree: ast.Module, chain: tuple[str, ...], is_base: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """An mmengine pure-Python config: its namespace after execution is the config.
+
+    A base keeps the names it imports (``import *`` passes them on, as in mmengine); the file
+    read drops every top-level name bound to an import.
+    """
+    bases, lazy, tree = syntax.pure_python_parts(tree, filename)
+    namespace: dict[str, Any] = {"__file__": filename, "__name__": "__jaxoptim_config__"}
+    files = [filename]
+    for path, names in bases:
+        values, base_files = _load(path, chain + (filename,), pure=True)
+        files.extend(base_files)
+        if names is None:
+            names = [(k, k) for k in values]
+        for name, alias in names:
+            if name not in values:
+                raise ImportError(f"config {filename!r} imports `{name}` from {path!r}: not there")
+            namespace[alias] = _wrap(values[name], _MergingConfig)
+    namespace.update(lazy)
+    exec(compile(tree, filename, "exec"), namespace)
+    values = _public(namespace)
+    if is_base:  # keeps the imported names as such, for the file that reads this one
+        return values, files
+    return _plain({k: v for k, v in values.items() if not isinstance(v, syntax.LazyName)}), files
 
 
 def _merge(child: Mapping[str, Any], base: Any, where: str, *, allow_list_keys: bool) -> Any:
@@ -437,7 +525,14 @@ def _merge_value(value: Any, base: Any, where: str, allow_list_keys: bool) -> An
         return value
     rest = {k: value[k] for k in value.keys() if k != _DELETE_KEY}
     delete = value[_DELETE_KEY] if _DELETE_KEY in value.keys() else False
-    if delete and base is _MISSING:
+    if delete and base is _MISSING and where.split(".")[0] not in SECTIONS:
+        warnings.warn(
+            f"`{where}` sets `_delete_=True` but the base config has no `{where}`; "
+            "nothing to delete (mmengine ignores it too)",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif delete and base is _MISSING:
         raise KeyError(
             f"`{where}` sets `_delete_=True` but the base config has no `{where}` to delete; "
             "remove `_delete_` (or fix the key's name)"

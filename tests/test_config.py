@@ -6,14 +6,17 @@ import os
 import pickle
 import sys
 import textwrap
+from pathlib import Path
 
 import jax.numpy as jnp
 import pytest
 
+import jaxoptim
 from jaxoptim.config import Config, import_custom_modules, parse_cfg_options, to_dict
 from jaxoptim.registry import OPTIMIZERS
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "data", "configs")
+_REAL = Path(__file__).parent / "data" / "real_configs"
 
 
 def _path(name):
@@ -384,3 +387,142 @@ def test_pretty_text_rejects_non_literals():
     cfg = Config(optimizer=dict(schedule=lambda step: step))
     with pytest.raises(TypeError, match="`optimizer.schedule`"):
         cfg.pretty_text()
+
+
+# ---------------------------------------------------------------------------- real-config syntax
+
+
+def _write_all(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_base_references_in_braces_and_bare(tmp_path):
+    _write_all(
+        tmp_path,
+        {
+            "base.py": "lr = 0.1\noptimizer = dict(type='SGD', lr=0.1, momentum=0.9)\n",
+            "child.py": (
+                "_base_ = './base.py'\n"
+                "optimizer = dict(lr={{_base_.lr}} * 2 if False else {{ _base_.optimizer.lr }})\n"
+                "name = 'x{{_base_.lr}}'\n"
+                "_base_.optimizer.momentum = 0.5\n"
+                "copied = _base_.optimizer.type\n"
+            ),
+        },
+    )
+    cfg = Config.fromfile(tmp_path / "child.py")
+    assert cfg.optimizer == {"type": "SGD", "lr": 0.1, "momentum": 0.5}
+    assert cfg.copied == "SGD"
+    assert cfg.name.startswith('x"_lr_')  # inside a string the placeholder stays a string
+    _write_all(tmp_path, {"bad.py": "_base_ = './base.py'\nx = {{_base_.nope}}\n"})
+    with pytest.raises(KeyError, match="nope"):
+        Config.fromfile(tmp_path / "bad.py")
+
+
+def test_delete_on_a_missing_key_warns_outside_our_sections_and_raises_inside(tmp_path):
+    _write_all(
+        tmp_path,
+        {
+            "base.py": "optimizer = dict(type='SGD', lr=0.1)\n",
+            "model.py": "_base_ = './base.py'\nmodel = dict(_delete_=True, depth=50)\n",
+            "optim.py": "_base_ = './base.py'\nlr_config = dict(_delete_=True, policy='step')\n",
+        },
+    )
+    with pytest.warns(UserWarning, match="`model` sets `_delete_=True`"):
+        assert Config.fromfile(tmp_path / "model.py").model == {"depth": 50}
+    with pytest.raises(KeyError, match="lr_config"):
+        Config.fromfile(tmp_path / "optim.py")
+
+
+def test_misspelled_delete_is_caught_by_the_section_checks():
+    # mmpretrain 0.x's twins-pcpvt-base_8xb128_in1k.py writes `_delete=True` in paramwise_cfg.
+    cfg = Config.fromfile(
+        _REAL / "open-mmlab__mmpretrain/mmcls-0.x/configs/twins/twins-pcpvt-base_8xb128_in1k.py"
+    )
+    assert cfg.optimizer.paramwise_cfg["_delete"] is True
+    with pytest.raises(Exception, match="_delete"):
+        jaxoptim.make_optimizer(to_dict(cfg.optimizer))
+
+
+def test_json_and_yaml_configs(tmp_path):
+    _write_all(
+        tmp_path,
+        {
+            "base.py": "optimizer = dict(type='SGD', lr=0.1)\nrunner = dict(max_epochs=2)\n",
+            "c.json": '{"_base_": "./base.py", "optimizer": {"lr": 0.2}}',
+            "c.yaml": "_base_: ./c.json\nrunner:\n  max_epochs: 3\n",
+        },
+    )
+    assert to_dict(Config.fromfile(tmp_path / "c.json")) == {
+        "optimizer": {"type": "SGD", "lr": 0.2},
+        "runner": {"max_epochs": 2},
+    }
+    pytest.importorskip("yaml")
+    cfg = Config.fromfile(tmp_path / "c.yaml")
+    assert cfg.optimizer.lr == 0.2 and cfg.runner.max_epochs == 3
+
+
+def test_pure_python_config_reads_imports_lazily(tmp_path):
+    _write_all(
+        tmp_path,
+        {
+            "_base_/sched.py": (
+                "from mmengine.optim import CosineAnnealingLR\n"
+                "from torch.optim import AdamW\n"
+                "import not_installed_pkg.sub as sub\n"
+                "optim_wrapper = dict(optimizer=dict(type=AdamW, lr=1e-3, betas=(0.9, 0.999)))\n"
+                "param_scheduler = [dict(type=CosineAnnealingLR, by_epoch=True)]\n"
+                "model = dict(type=sub.Net)\n"
+            ),
+            "cfg/child.py": (
+                "from mmengine.config import read_base\n"
+                "with read_base():\n"
+                "    from .._base_.sched import *\n"
+                "optim_wrapper.update(dict(optimizer=dict(lr=2e-3)))\n"
+                "param_scheduler[0].update(eta_min=1e-5)\n"
+            ),
+        },
+    )
+    cfg = Config.fromfile(tmp_path / "cfg/child.py")
+    assert to_dict(cfg.optim_wrapper) == {
+        "optimizer": {"type": "AdamW", "lr": 2e-3, "betas": (0.9, 0.999)}
+    }
+    assert to_dict(cfg.param_scheduler[0]) == {
+        "type": "CosineAnnealingLR",
+        "by_epoch": True,
+        "eta_min": 1e-5,
+    }
+    assert cfg.model.type == "Net"
+    assert "AdamW" not in cfg  # the imported names are not keys
+    assert type(cfg.optim_wrapper.optimizer.type) is str
+
+
+def test_package_scoped_base_names_the_missing_package(tmp_path):
+    _write_all(tmp_path, {"c.py": "_base_ = 'no_such_pkg_xyz::_base_/schedule_1x.py'\n"})
+    with pytest.raises(ModuleNotFoundError, match="'no_such_pkg_xyz' is not installed"):
+        Config.fromfile(tmp_path / "c.py")
+    _write_all(
+        tmp_path,
+        {
+            "p.py": "from mmengine.config import read_base\nwith read_base():\n"
+            "    from no_such_pkg_xyz.configs._base_.x import *\n"
+        },
+    )
+    with pytest.raises(ModuleNotFoundError, match="no_such_pkg_xyz"):
+        Config.fromfile(tmp_path / "p.py")
+
+
+def test_package_scoped_base_resolves_in_an_installed_package(tmp_path, monkeypatch):
+    _write_all(
+        tmp_path,
+        {
+            "fakepkg_cfg/__init__.py": "",
+            "fakepkg_cfg/.mim/configs/_base_/s.py": "optimizer = dict(type='SGD', lr=0.3)\n",
+            "c.py": "_base_ = 'fakepkg_cfg::_base_/s.py'\noptimizer = dict(lr=0.4)\n",
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert to_dict(Config.fromfile(tmp_path / "c.py")) == {"optimizer": {"type": "SGD", "lr": 0.4}}

@@ -1,0 +1,306 @@
+"""Records what mmcv 1.7.2 / mmengine 0.10.7 make of every real config in ``real_configs/``.
+
+Run in the oracle environment of ``shared/reference/oracles.md`` (mmcv 1.7.2 built without ops,
+mmengine 0.10.7 and torch 2.13.0 in one venv; ``stub`` holds an empty ``torchvision`` package that
+``mmcv.runner`` imports only for model-zoo URLs); CI only reads the JSON this writes::
+
+    PYTHONPATH=mmcv-venv/stub mmcv-venv/bin/python tests/data/gen_real_configs.py
+
+For each config that ``real_configs/SOURCES.md`` marks ``top`` it records:
+
+* ``loader``: ``mmcv`` for the 0.x repositories and the research forks built on them, else
+  ``mmengine``;
+* ``sections``: the optimizer sections (``SECTIONS``) of ``Config.fromfile(path,
+  import_custom_modules=False)`` as JSON (tuples become lists; an mmengine pure-Python config's
+  imported classes, ``LazyObject``, become their names), or ``error``: the loader's exception as
+  ``'<type>: <message>'``;
+* ``schedules``: for each epoch length in ``EPOCH_LENGTHS``, the id of the recorded schedule (or
+  an ``error`` where the real library cannot build or step it).
+
+A schedule is the lr (and momentum where a momentum schedule is set, and weight decay where an
+mmengine scheduler sets it) of one parameter group whose base values are the config's
+``optimizer.lr`` / ``momentum`` / ``betas[0]``, before every iteration ``i`` (the value that
+trains iteration ``i``):
+
+* mmcv: the real ``LrUpdaterHook`` / ``MomentumUpdaterHook`` built as
+  ``BaseRunner.register_lr_hook`` builds them, driven by a stand-in runner as mmcv's
+  ``EpochBasedRunner`` calls them
+  (``before_run``; per epoch ``before_train_epoch``; per iteration ``before_train_iter``) or, for a
+  runner type containing ``IterBased``, as ``IterBasedRunner`` does: ``before_run``, never
+  ``before_train_epoch``, and ``runner.epoch`` = the passes its ``IterLoader`` completed before
+  fetching iteration ``i``'s batch, ``(i - 1) // epoch_length`` (0 for ``i = 0``);
+  ``runner.max_epochs`` is ``None`` there.
+* mmengine: the real parameter schedulers built as ``Runner._build_param_scheduler`` builds them
+  (``end`` defaults to the loop's max epochs / iterations; ``IterBasedTrainLoop`` has one epoch)
+  over a torch optimizer, stepped as ``ParamSchedulerHook`` steps them: per-iteration schedulers
+  after every iteration, per-epoch ones after every epoch of an ``EpochBasedTrainLoop`` (never
+  under an ``IterBasedTrainLoop``). ``auto_scale_lr`` is not applied: the values are those of a
+  total batch equal to its ``base_batch_size``.
+
+Recorded iterations (``recorded``): every iteration below ``CAP``, every ``STRIDE``-th, the last
+one, and both sides of every point where the value stops or starts changing (``i - 1`` and ``i``
+where ``v[i] == v[i-1]`` differs from ``v[i-1] == v[i-2]``): step drops, warmup ends and restarts.
+Schedules with equal recorded values are stored once (``schedules[id]``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import mmcv
+import mmengine
+import numpy as np
+import torch
+
+warnings.filterwarnings("ignore")
+
+HERE = Path(__file__).parent
+ROOT = HERE / "real_configs"
+OUT = HERE / "real_configs_expected.json"
+SECTIONS = (
+    "optimizer", "optimizer_config", "fp16", "lr_config", "momentum_config", "runner",
+    "optim_wrapper", "param_scheduler", "train_cfg", "auto_scale_lr",
+)  # fmt: skip
+EPOCH_LENGTHS = (3, 40)
+CAP, STRIDE = 200, 997
+# Sources read with mmcv 1.x (their code base is mmcv 1.x); all others with mmengine.
+MMCV_SOURCES = re.compile(
+    r"mmpretrain/mmcls-0\.x|/0\.x/|mmdetection3d/v0\.18\.1|mmrotate/main|SegFormer|"
+    r"Swin-Transformer|ConvNeXt|PVT|ViT-Adapter"
+)
+BETAS_DEFAULT = {"Lion": (0.9, 0.99)}
+
+
+def top_configs() -> list[str]:
+    rows = (ROOT / "SOURCES.md").read_text().splitlines()
+    return [r.split("|")[1].strip() for r in rows if r.rstrip().endswith("| yes |")]
+
+
+def loader_of(path: str) -> str:
+    return "mmcv" if MMCV_SOURCES.search(path.replace("__", "/")) else "mmengine"
+
+
+def jsonable(value, tuples=False):
+    """Plain JSON: mappings to dicts, tuples to lists (kept with ``tuples``), mmengine's lazy
+    imports to their names (read without building them: their packages need not be installed)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(dict.__getitem__(value, k), tuples) for k in dict.keys(value)}
+    if isinstance(value, (list, tuple)):
+        items = [jsonable(v, tuples) for v in value]
+        return tuple(items) if tuples and isinstance(value, tuple) else items
+    if type(value).__name__ in ("LazyObject", "LazyAttr"):
+        return getattr(value, "_imported", None) or str(value)
+    if isinstance(value, type):
+        return value.__name__
+    if isinstance(value, float) and not np.isfinite(value):
+        return repr(value)
+    return value
+
+
+def torch_optimizer(optimizer: dict) -> torch.optim.Optimizer:
+    """One parameter group with the config's lr and momentum (or betas)."""
+    param = [torch.nn.Parameter(torch.zeros(1))]
+    lr = dict(lr=optimizer["lr"]) if "lr" in optimizer else {}  # else torch's default, 1e-3
+    kind = str(optimizer.get("type", "SGD")).split(".")[-1]
+    if "momentum" in optimizer or "betas" not in optimizer and kind in ("SGD", "LARS", "RMSprop"):
+        return torch.optim.SGD(param, **lr, momentum=optimizer.get("momentum", 0.0) or 0.0)
+    betas = tuple(optimizer.get("betas", BETAS_DEFAULT.get(kind, (0.9, 0.999))))
+    return torch.optim.Adam(param, **lr, betas=betas)
+
+
+def group_values(optimizer, names):
+    group = optimizer.param_groups[0]
+    out = {}
+    for name in names:
+        if name == "momentum" and "momentum" not in group:
+            out[name] = group["betas"][0]
+        else:
+            out[name] = group[name]
+    return out
+
+
+class StandInRunner:
+    """The attributes mmcv's updater hooks read."""
+
+    def __init__(self, optimizer, max_epochs, max_iters, epoch_length):
+        self.optimizer = optimizer
+        self.max_epochs = max_epochs
+        self.max_iters = max_iters
+        self.data_loader = [None] * epoch_length
+        self.epoch = 0
+        self.iter = 0
+        self.inner_iter = 0
+
+
+def mmcv_hook(config: dict, kind: str):
+    from mmcv.runner.hooks import HOOKS
+
+    config = dict(config)
+    policy = config.pop("policy")
+    if policy == policy.lower():
+        policy = policy.title()
+    suffix = "LrUpdaterHook" if kind == "lr" else "MomentumUpdaterHook"
+    config["type"] = policy + suffix
+    return mmcv.build_from_cfg(config, HOOKS)
+
+
+def mmcv_schedule(cfg: dict, epoch_length: int):
+    runner_cfg = cfg.get("runner")
+    if runner_cfg is None:
+        raise ValueError("no `runner` section (mmcv's build_runner needs one)")
+    optimizer = torch_optimizer(cfg["optimizer"])
+    iter_based = "IterBased" in runner_cfg["type"]
+    if iter_based:
+        max_epochs, max_iters = None, runner_cfg["max_iters"]
+    else:
+        max_epochs = runner_cfg["max_epochs"]
+        max_iters = max_epochs * epoch_length
+    runner = StandInRunner(optimizer, max_epochs, max_iters, epoch_length)
+    hooks, names = [], ["lr"]
+    if cfg.get("lr_config") is not None:
+        hooks.append(mmcv_hook(cfg["lr_config"], "lr"))
+    if cfg.get("momentum_config") is not None:
+        hooks.append(mmcv_hook(cfg["momentum_config"], "momentum"))
+        names.append("momentum")
+    for hook in hooks:
+        hook.before_run(runner)
+    values = []
+    for i in range(max_iters):
+        runner.iter = i
+        runner.inner_iter = i % epoch_length
+        if iter_based:
+            runner.epoch = 0 if i == 0 else (i - 1) // epoch_length
+        elif i % epoch_length == 0:
+            runner.epoch = i // epoch_length
+            for hook in hooks:
+                hook.before_train_epoch(runner)
+        for hook in hooks:
+            hook.before_train_iter(runner)
+        values.append(group_values(optimizer, names))
+    return max_iters, values
+
+
+def mmengine_schedule(cfg: dict, epoch_length: int):
+    import mmengine.optim  # noqa: F401 - registers mmengine's schedulers
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    train_cfg = cfg.get("train_cfg")
+    if train_cfg is None:
+        raise ValueError("no `train_cfg` section (mmengine's Runner needs one to train)")
+    loop = str(train_cfg.get("type", ""))
+    iter_based = "IterBased" in loop or (not loop and train_cfg.get("by_epoch") is False)
+    if iter_based:
+        max_epochs, max_iters = 1, train_cfg["max_iters"]
+    else:
+        max_epochs = train_cfg["max_epochs"]
+        max_iters = max_epochs * epoch_length
+    wrapper = cfg["optim_wrapper"]
+    optimizer = torch_optimizer(dict(wrapper.get("optimizer", {})))
+    schedulers, names = [], ["lr"]
+    scheduler_cfgs = cfg.get("param_scheduler") or []
+    if isinstance(scheduler_cfgs, dict):
+        scheduler_cfgs = [scheduler_cfgs]
+    for s in scheduler_cfgs:
+        s = dict(s)
+        s.setdefault("end", max_epochs if s.get("by_epoch", True) else max_iters)
+        scheduler = PARAM_SCHEDULERS.build(
+            s, default_args=dict(optimizer=optimizer, epoch_length=epoch_length)
+        )
+        schedulers.append(scheduler)
+        name = scheduler.param_name
+        if name not in names:
+            names.append(name)
+    values = []
+    for i in range(max_iters):
+        values.append(group_values(optimizer, names))
+        for s in schedulers:
+            if not s.by_epoch:
+                s.step()
+        if not iter_based and (i + 1) % epoch_length == 0:
+            for s in schedulers:
+                if s.by_epoch:
+                    s.step()
+    return max_iters, values
+
+
+def recorded(values: np.ndarray) -> list[int]:
+    """The iterations kept of a run (see the module docstring)."""
+    n = len(values)
+    keep = set(range(min(n, CAP))) | set(range(0, n, STRIDE)) | {n - 1}
+    same = np.all(values[1:] == values[:-1], axis=tuple(range(1, values.ndim)))
+    for i in np.nonzero(same[1:] != same[:-1])[0] + 2:  # v[i]==v[i-1] differs from the step before
+        keep.update((int(i) - 1, int(i)))
+    return sorted(keep)
+
+
+def record_schedule(loader: str, cfg: dict, epoch_length: int, store: dict) -> dict:
+    try:
+        build = mmcv_schedule if loader == "mmcv" else mmengine_schedule
+        max_iters, values = build(cfg, epoch_length)
+    except Exception as e:  # the real library's own failure is the record
+        return dict(error=f"{type(e).__name__}: {e}")
+    names = list(values[0])
+    table = np.array([[v[n] for n in names] for v in values], dtype=np.float64)
+    keep = recorded(table)
+    entry = dict(
+        max_iters=max_iters,
+        epoch_length=epoch_length,
+        iterations=keep,
+        **{n: table[keep, j].tolist() for j, n in enumerate(names)},
+    )
+    key = hashlib.sha1(json.dumps(entry, sort_keys=True).encode()).hexdigest()[:12]
+    store[key] = entry
+    return dict(id=key)
+
+
+def main():
+    from mmcv import Config as MmcvConfig
+    from mmengine import Config as EngineConfig
+
+    store: dict = {}
+    configs = {}
+    for path in top_configs():
+        loader = loader_of(path)
+        Config = MmcvConfig if loader == "mmcv" else EngineConfig
+        record: dict = dict(loader=loader)
+        try:
+            cfg = Config.fromfile(str(ROOT / path), import_custom_modules=False)
+        except Exception as e:  # noqa: BLE001 - the loader's failure is the record
+            record["error"] = f"{type(e).__name__}: {e}"
+            configs[path] = record
+            continue
+        raw = cfg._cfg_dict
+        sections = {k: jsonable(dict.__getitem__(raw, k)) for k in SECTIONS if k in raw}
+        record["sections"] = sections
+        plain = {k: jsonable(dict.__getitem__(raw, k), True) for k in SECTIONS if k in raw}
+        try:
+            record["schedules"] = {
+                str(n): record_schedule(loader, plain, n, store) for n in EPOCH_LENGTHS
+            }
+        except Exception:
+            traceback.print_exc()
+            raise
+        configs[path] = record
+    data = dict(
+        generator="tests/data/gen_real_configs.py",
+        mmcv_version=mmcv.__version__,
+        mmengine_version=mmengine.__version__,
+        torch_version=torch.__version__,
+        python=sys.version.split()[0],
+        epoch_lengths=list(EPOCH_LENGTHS),
+        configs=configs,
+        schedules=store,
+    )
+    OUT.write_text(json.dumps(data, indent=None, separators=(",", ":")) + "\n")
+    errors = sum("error" in r for r in configs.values())
+    print(f"wrote {len(configs)} configs ({errors} loader errors), {len(store)} schedules to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

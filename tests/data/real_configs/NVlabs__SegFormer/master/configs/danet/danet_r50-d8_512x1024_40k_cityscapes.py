@@ -1,0 +1,4 @@
+_base_ = [
+    '../_base_/models/danet_r50-d8.py', '../_base_/datasets/cityscapes.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
+]
