@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -293,6 +294,99 @@ def _check_runner(runner: Mapping[str, Any]) -> None:
         )
 
 
+# mmcv 1.x runner types whose register_training_hooks defaults ``lr_config.by_epoch`` to False
+# (IterBasedRunner's override; the Amp variants of the Swin repositories subclass it). An
+# EpochBasedRunner keeps the hook's own default (True). ``momentum_config`` is not defaulted.
+_ITER_RUNNERS = ("IterBasedRunner", "IterBasedRunnerAmp")
+_EPOCH_RUNNERS = ("EpochBasedRunner", "EpochBasedRunnerAmp")
+
+
+def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """An mmcv config with the defaults that mmcv's runners and train scripts fill in.
+
+    * No ``runner`` section: ``total_epochs=N`` gives ``EpochBasedRunner(max_epochs=N)``
+      (mmdet / mmcls / mmdet3d 2.x's ``train_*``), ``total_iters=N`` gives
+      ``IterBasedRunner(max_iters=N)`` (mmseg 0.x's ``train_segmentor``). With a ``runner``,
+      a ``total_epochs`` must equal ``runner.max_epochs`` (mmdet asserts it).
+    * Under an ``IterBasedRunner`` an ``lr_config`` without ``by_epoch`` gets ``by_epoch=False``
+      (``IterBasedRunner.register_training_hooks``); ``momentum_config`` keeps its policy's
+      default, as in mmcv.
+
+    Args:
+      cfg: a full mmcv-style config (plain dicts).
+
+    Returns:
+      A shallow copy with ``runner`` and ``lr_config`` filled in; ``cfg`` is not changed.
+
+    Examples:
+      >>> cfg = runner_defaults(dict(lr_config=dict(policy='step', step=[2]), total_iters=4))
+      >>> cfg['runner'], cfg['lr_config']['by_epoch']
+      ({'type': 'IterBasedRunner', 'max_iters': 4}, False)
+    """
+    full = dict(cfg)
+    runner = full.get("runner")
+    for key in ("total_epochs", "total_iters"):
+        value = full.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
+        ):
+            raise ValueError(f"`{key}` must be a positive int, got {value!r}")
+    if runner is None:
+        if full.get("total_epochs") is not None:
+            full["runner"] = {"type": "EpochBasedRunner", "max_epochs": full["total_epochs"]}
+        elif full.get("total_iters") is not None:
+            full["runner"] = {"type": "IterBasedRunner", "max_iters": full["total_iters"]}
+    elif isinstance(runner, Mapping) and full.get("total_epochs") is not None:
+        if runner.get("max_epochs") != full["total_epochs"]:
+            raise ValueError(
+                f"`total_epochs`={full['total_epochs']!r} differs from runner.max_epochs="
+                f"{runner.get('max_epochs')!r} (mmdet asserts they are equal): remove one"
+            )
+    runner_type = (full.get("runner") or {}).get("type")
+    runner_type = strip_scope(runner_type) if isinstance(runner_type, str) else runner_type
+    sections = (("lr_config", "lr"), ("momentum_config", "momentum"))
+    if runner_type in _ITER_RUNNERS:
+        for section, kind in sections:
+            conf = full.get(section)
+            if not isinstance(conf, Mapping):
+                continue
+            conf = {"by_epoch": False, **conf} if kind == "lr" else dict(conf)
+            full[section] = conf
+            if conf.get("by_epoch", _policy_by_epoch(conf, kind)) is True:
+                # IterBasedRunner never calls before_train_epoch, where an epoch-based
+                # updater computes its values: mmcv trains with the base values throughout
+                # (warmup included), recorded in tests/data/mmcv_runners.json.
+                warnings.warn(
+                    f"{section} has by_epoch=True under {runner_type}, which never starts an "
+                    "epoch for the updater hooks: as in mmcv, the schedule is dropped and the "
+                    f"{kind} stays at its base value; set {section}.by_epoch=False to schedule "
+                    "it per iteration",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                full[section] = None
+    elif runner_type is not None and runner_type not in _EPOCH_RUNNERS:
+        lacking = [s for s, _ in sections if isinstance(full.get(s), Mapping)]
+        lacking = [s for s in lacking if "by_epoch" not in full[s]]
+        if lacking:
+            raise ValueError(
+                f"runner.type={runner_type!r}: jaxoptim does not know how this runner drives "
+                f"the updater hooks (mmcv's IterBasedRunner: by_epoch=False by default, "
+                f"EpochBasedRunner: True); known runners: {[*_ITER_RUNNERS, *_EPOCH_RUNNERS]}. "
+                f"Set `by_epoch` in {lacking} explicitly"
+            )
+    return full
+
+
+def _policy_by_epoch(conf: Mapping[str, Any], kind: str) -> Any:
+    """The policy's own ``by_epoch`` default (``None`` for a policy the schedules will reject)."""
+    try:
+        policy = schedules.normalize_policy(conf.get("policy"), kind=kind)
+        return schedules.policy_keys(kind)[policy]["by_epoch"]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _check_length(key: str, value: Any) -> None:
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
@@ -391,7 +485,7 @@ def make_optimizer(
             "`param_scheduler` is mmengine's and needs an `optim_wrapper` config; with "
             "`optimizer` (mmcv 1.x) write lr_config / momentum_config"
         )
-    full = _split_config(cfg)
+    full = runner_defaults(_split_config(cfg))
     optimizer = dict(full["optimizer"])
     if engine is None:  # mmdet 2.x's auto_scale_lr beside an mmcv config
         ratio = mmengine_cfg.auto_scale_ratio(full, batch_size)
