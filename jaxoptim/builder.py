@@ -44,6 +44,22 @@ _HOOK_TYPES = (
     "Fp16OptimizerHook",
     "GradientCumulativeOptimizerHook",
     "GradientCumulativeFp16OptimizerHook",
+    "DistOptimizerHook",
+)
+# The DistOptimizerHook of the Swin / BEiT / ConvNeXt / PVT repositories' mmcv_custom (apex era):
+# every iteration backpropagates loss / update_interval; every update_interval-th iteration
+# (runner.iter + 1 divisible) clips and steps. A trailing partial window is never stepped (no
+# remainder rule). use_fp16 is apex amp O1's dynamic LossScaler ('dynamic': 2**16 to start,
+# halved on overflow with the step skipped, doubled after 2000 clean steps, at most 2**24).
+# coalesce / bucket_size_mb only shape its all-reduce, which XLA does here.
+_DIST_HOOK_KEYS = ("type", "grad_clip", "update_interval", "coalesce", "bucket_size_mb", "use_fp16")
+_APEX_DYNAMIC = dict(
+    init_scale=2.0**16,
+    growth_factor=2.0,
+    backoff_factor=0.5,
+    growth_interval=2000,
+    dynamic=True,
+    max_scale=2.0**24,
 )
 _OPTIMIZER_CONFIG_KEYS = (
     "type",
@@ -260,6 +276,8 @@ def _split_config(cfg: Any) -> dict[str, Any]:
     if hook not in _HOOK_TYPES:
         raise KeyError(f"optimizer_config.type={hook!r} is not one of {list(_HOOK_TYPES)}")
     allowed = _OPTIMIZER_CONFIG_KEYS + (_FP16_HOOK_NO_OPS if "Fp16" in hook else ())
+    if hook == "DistOptimizerHook":
+        allowed = _DIST_HOOK_KEYS
     unknown = [k for k in opt_cfg if k not in allowed]
     if unknown:
         raise KeyError(f"optimizer_config: unknown key(s) {unknown}; allowed: {list(allowed)}")
@@ -407,6 +425,36 @@ def _resolve_max_iters(full, max_iters, iters_per_epoch):
     return max_iters
 
 
+def _accumulation_key(opt_cfg: Mapping[str, Any]) -> str:
+    return "update_interval" if opt_cfg.get("type") == "DistOptimizerHook" else "cumulative_iters"
+
+
+def _dist_hook_scaler(opt_cfg: Mapping[str, Any], fp16: Any, scaler: Any) -> Any:
+    """The loss scaler of a ``DistOptimizerHook``: apex amp O1's dynamic one with use_fp16."""
+    use_fp16 = opt_cfg.get("use_fp16", False)
+    if not isinstance(use_fp16, bool):
+        raise TypeError(f"optimizer_config.use_fp16 must be a bool, got {use_fp16!r}")
+    for key in ("coalesce",):
+        if not isinstance(opt_cfg.get(key, True), bool):
+            raise TypeError(f"optimizer_config.{key} must be a bool, got {opt_cfg[key]!r}")
+    if not use_fp16:
+        return scaler
+    if fp16 is not None:
+        raise KeyError(
+            "optimizer_config: DistOptimizerHook(use_fp16=True) scales the loss with apex amp; "
+            f"a `fp16` section ({fp16!r}) would scale it twice: keep one"
+        )
+    interval = opt_cfg.get("update_interval", 1)
+    if interval != 1:
+        raise ValueError(
+            f"optimizer_config: DistOptimizerHook(use_fp16=True, update_interval={interval!r}): "
+            "apex checks overflow and updates its loss scale after every backward, not every "
+            "optimizer step; jaxoptim's scaler runs per optimizer step, so only "
+            "update_interval=1 is supported with use_fp16"
+        )
+    return dict(_APEX_DYNAMIC)
+
+
 def _loss_scaled_chain(unscale, clip, opt) -> optax.GradientTransformationExtraArgs:
     """``optax.chain(unscale, [clip,] skip_not_finite(opt))`` (same state), checking once.
 
@@ -532,6 +580,10 @@ def make_optimizer(
     scaler = loss_scale.parse_fp16(fp16) if fp16 is not None else None
     grad_clip = clipping.parse_grad_clip(opt_cfg.get("grad_clip"))
     cumulative = opt_cfg.get("cumulative_iters", 1)
+    accumulate_until = max_iters  # mmcv's remainder rule needs the run's length
+    if opt_cfg.get("type") == "DistOptimizerHook":
+        cumulative, accumulate_until = opt_cfg.get("update_interval", 1), None
+        scaler = _dist_hook_scaler(opt_cfg, fp16, scaler)
     detect = opt_cfg.get("detect_anomalous_params", False)
     if not isinstance(detect, bool):
         raise TypeError(f"optimizer_config.detect_anomalous_params must be a bool, got {detect!r}")
@@ -556,11 +608,15 @@ def make_optimizer(
     else:
         core = opt
     if isinstance(cumulative, bool) or not isinstance(cumulative, numbers.Integral):
-        raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
+        raise TypeError(
+            f"optimizer_config.{_accumulation_key(opt_cfg)} must be an int, got {cumulative!r}"
+        )
     if cumulative > 1:
-        core = accumulation.accumulate_gradients(core, int(cumulative), max_iters)
+        core = accumulation.accumulate_gradients(core, int(cumulative), accumulate_until)
     elif cumulative < 1:
-        raise ValueError(f"optimizer_config.cumulative_iters must be >= 1, got {cumulative}")
+        raise ValueError(
+            f"optimizer_config.{_accumulation_key(opt_cfg)} must be >= 1, got {cumulative}"
+        )
 
     lr_fn = momentum_fn = None
     if engine is not None:
