@@ -891,3 +891,23 @@ def test_step_empty_list_is_a_constant_like_mmcv():
         momentum_schedule(dict(policy="step", step=[], by_epoch=False), 0.9, max_iters=200)
     )
     np.testing.assert_allclose(float(fn(7)), 0.9, rtol=1e-7)
+
+
+def test_feature_config_swin_dist_optimizer_hook_builds_and_schedules():
+    """Swin's mask_rcnn 3x config: EpochBasedRunnerAmp keeps by_epoch=True; linear warmup over
+    500 iterations, then x0.1 at epochs 27 and 33 (mmcv's StepLrUpdaterHook)."""
+    from jaxoptim import make_optimizer
+    from jaxoptim.config import Config
+    from jaxoptim.plot import schedule_values
+
+    path = Path(__file__).parent / "data" / "feature_configs"
+    cfg = Config.fromfile(path / "swin_mask_rcnn_tiny_3x_dist_optimizer_hook.py")
+    ipe = 100
+    tx = make_optimizer(cfg, iters_per_epoch=ipe)
+    assert tx.info.loss_scaling and tx.info.cumulative_iters == 1
+    assert tx.info.max_iters == 36 * ipe
+    lr = schedule_values(cfg, iters_per_epoch=ipe)["lr"]
+    i = np.array([0, 250, 499, 500, 27 * ipe - 1, 27 * ipe, 33 * ipe, 36 * ipe - 1])
+    regular = np.where(i < 27 * ipe, 1e-4, np.where(i < 33 * ipe, 1e-5, 1e-6))
+    warmup = regular * (1 - (1 - i / 500) * (1 - 0.001))
+    np.testing.assert_allclose(lr[i], np.where(i < 500, warmup, regular), rtol=1e-5)
