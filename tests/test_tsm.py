@@ -100,3 +100,25 @@ def test_bad_input_names_the_key():
     odd = {"embed": {"table": jnp.ones((5, 4))}}
     with pytest.raises(ValueError, match="'embed'.*learning policy"):
         TSMOptimizerConstructor(OPT, dict(fc_lr5=True))(odd)
+
+
+def test_feature_config_mmaction2_sgd_tsm_50e_builds_and_schedules():
+    from pathlib import Path
+
+    from jaxoptim.config import Config
+
+    path = Path(__file__).parent / "data" / "feature_configs" / "mmaction2_sgd_tsm_50e.py"
+    tx = make_optimizer(Config.fromfile(path), iters_per_epoch=2)
+    assert tx.info.max_iters == 100 and tx.info.grad_clip["max_norm"] == 20
+    state = tx.init(PARAMS)
+    update = jax.jit(tx.update)
+    grads = jax.tree_util.tree_map(jnp.zeros_like, PARAMS)
+    seen = []
+    for i in range(82):
+        _, state = update(grads, state, PARAMS)
+        if i in (0, 39, 40, 79, 80):
+            seen.append(np.asarray(state.hyperparams["lr"]))
+    # groups: base 0.01 first, then the 1.x multipliers present (2x, 5x, 10x)
+    np.testing.assert_allclose(sorted(seen[0]), [0.01, 0.02, 0.05, 0.1], rtol=1e-6)
+    for got, factor in zip(seen, (1, 1, 0.1, 0.1, 0.01)):
+        np.testing.assert_allclose(got, seen[0] * factor, rtol=1e-5)
