@@ -12,6 +12,8 @@ _EXPORTS = {
     "ParamTable": "jaxoptim.paramwise",
     "DefaultOptimizerConstructor": "jaxoptim.paramwise",
     "LayerDecayOptimizerConstructor": "jaxoptim.layer_decay",
+    "TSMOptimizerConstructor": "jaxoptim.tsm",
+    "TSMOptimWrapperConstructor": "jaxoptim.tsm",
     "lr_schedule": "jaxoptim.schedules",
     "momentum_schedule": "jaxoptim.schedules",
     "normalize_policy": "jaxoptim.schedules",
@@ -48,7 +50,7 @@ def __getattr__(name):
 
 
 def _register_builtins():
-    from jaxoptim import layer_decay, optimizers, paramwise  # noqa: F401 - they register
+    from jaxoptim import layer_decay, optimizers, paramwise, tsm  # noqa: F401 - they register
     from jaxoptim.registry import OPTIMIZERS
 
     for defn in optimizers.BUILTIN:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -43,6 +44,22 @@ _HOOK_TYPES = (
     "Fp16OptimizerHook",
     "GradientCumulativeOptimizerHook",
     "GradientCumulativeFp16OptimizerHook",
+    "DistOptimizerHook",
+)
+# The DistOptimizerHook of the Swin / BEiT / ConvNeXt / PVT repositories' mmcv_custom (apex era):
+# every iteration backpropagates loss / update_interval; every update_interval-th iteration
+# (runner.iter + 1 divisible) clips and steps. A trailing partial window is never stepped (no
+# remainder rule). use_fp16 is apex amp O1's dynamic LossScaler ('dynamic': 2**16 to start,
+# halved on overflow with the step skipped, doubled after 2000 clean steps, at most 2**24).
+# coalesce / bucket_size_mb only shape its all-reduce, which XLA does here.
+_DIST_HOOK_KEYS = ("type", "grad_clip", "update_interval", "coalesce", "bucket_size_mb", "use_fp16")
+_APEX_DYNAMIC = dict(
+    init_scale=2.0**16,
+    growth_factor=2.0,
+    backoff_factor=0.5,
+    growth_interval=2000,
+    dynamic=True,
+    max_scale=2.0**24,
 )
 _OPTIMIZER_CONFIG_KEYS = (
     "type",
@@ -259,6 +276,8 @@ def _split_config(cfg: Any) -> dict[str, Any]:
     if hook not in _HOOK_TYPES:
         raise KeyError(f"optimizer_config.type={hook!r} is not one of {list(_HOOK_TYPES)}")
     allowed = _OPTIMIZER_CONFIG_KEYS + (_FP16_HOOK_NO_OPS if "Fp16" in hook else ())
+    if hook == "DistOptimizerHook":
+        allowed = _DIST_HOOK_KEYS
     unknown = [k for k in opt_cfg if k not in allowed]
     if unknown:
         raise KeyError(f"optimizer_config: unknown key(s) {unknown}; allowed: {list(allowed)}")
@@ -293,6 +312,99 @@ def _check_runner(runner: Mapping[str, Any]) -> None:
         )
 
 
+# mmcv 1.x runner types whose register_training_hooks defaults ``lr_config.by_epoch`` to False
+# (IterBasedRunner's override; the Amp variants of the Swin repositories subclass it). An
+# EpochBasedRunner keeps the hook's own default (True). ``momentum_config`` is not defaulted.
+_ITER_RUNNERS = ("IterBasedRunner", "IterBasedRunnerAmp")
+_EPOCH_RUNNERS = ("EpochBasedRunner", "EpochBasedRunnerAmp")
+
+
+def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """An mmcv config with the defaults that mmcv's runners and train scripts fill in.
+
+    * No ``runner`` section: ``total_epochs=N`` gives ``EpochBasedRunner(max_epochs=N)``
+      (mmdet / mmcls / mmdet3d 2.x's ``train_*``), ``total_iters=N`` gives
+      ``IterBasedRunner(max_iters=N)`` (mmseg 0.x's ``train_segmentor``). With a ``runner``,
+      a ``total_epochs`` must equal ``runner.max_epochs`` (mmdet asserts it).
+    * Under an ``IterBasedRunner`` an ``lr_config`` without ``by_epoch`` gets ``by_epoch=False``
+      (``IterBasedRunner.register_training_hooks``); ``momentum_config`` keeps its policy's
+      default, as in mmcv.
+
+    Args:
+      cfg: a full mmcv-style config (plain dicts).
+
+    Returns:
+      A shallow copy with ``runner`` and ``lr_config`` filled in; ``cfg`` is not changed.
+
+    Examples:
+      >>> cfg = runner_defaults(dict(lr_config=dict(policy='step', step=[2]), total_iters=4))
+      >>> cfg['runner'], cfg['lr_config']['by_epoch']
+      ({'type': 'IterBasedRunner', 'max_iters': 4}, False)
+    """
+    full = dict(cfg)
+    runner = full.get("runner")
+    for key in ("total_epochs", "total_iters"):
+        value = full.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
+        ):
+            raise ValueError(f"`{key}` must be a positive int, got {value!r}")
+    if runner is None:
+        if full.get("total_epochs") is not None:
+            full["runner"] = {"type": "EpochBasedRunner", "max_epochs": full["total_epochs"]}
+        elif full.get("total_iters") is not None:
+            full["runner"] = {"type": "IterBasedRunner", "max_iters": full["total_iters"]}
+    elif isinstance(runner, Mapping) and full.get("total_epochs") is not None:
+        if runner.get("max_epochs") != full["total_epochs"]:
+            raise ValueError(
+                f"`total_epochs`={full['total_epochs']!r} differs from runner.max_epochs="
+                f"{runner.get('max_epochs')!r} (mmdet asserts they are equal): remove one"
+            )
+    runner_type = (full.get("runner") or {}).get("type")
+    runner_type = strip_scope(runner_type) if isinstance(runner_type, str) else runner_type
+    sections = (("lr_config", "lr"), ("momentum_config", "momentum"))
+    if runner_type in _ITER_RUNNERS:
+        for section, kind in sections:
+            conf = full.get(section)
+            if not isinstance(conf, Mapping):
+                continue
+            conf = {"by_epoch": False, **conf} if kind == "lr" else dict(conf)
+            full[section] = conf
+            if conf.get("by_epoch", _policy_by_epoch(conf, kind)) is True:
+                # IterBasedRunner never calls before_train_epoch, where an epoch-based
+                # updater computes its values: mmcv trains with the base values throughout
+                # (warmup included), recorded in tests/data/mmcv_runners.json.
+                warnings.warn(
+                    f"{section} has by_epoch=True under {runner_type}, which never starts an "
+                    "epoch for the updater hooks: as in mmcv, the schedule is dropped and the "
+                    f"{kind} stays at its base value; set {section}.by_epoch=False to schedule "
+                    "it per iteration",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                full[section] = None
+    elif runner_type is not None and runner_type not in _EPOCH_RUNNERS:
+        lacking = [s for s, _ in sections if isinstance(full.get(s), Mapping)]
+        lacking = [s for s in lacking if "by_epoch" not in full[s]]
+        if lacking:
+            raise ValueError(
+                f"runner.type={runner_type!r}: jaxoptim does not know how this runner drives "
+                f"the updater hooks (mmcv's IterBasedRunner: by_epoch=False by default, "
+                f"EpochBasedRunner: True); known runners: {[*_ITER_RUNNERS, *_EPOCH_RUNNERS]}. "
+                f"Set `by_epoch` in {lacking} explicitly"
+            )
+    return full
+
+
+def _policy_by_epoch(conf: Mapping[str, Any], kind: str) -> Any:
+    """The policy's own ``by_epoch`` default (``None`` for a policy the schedules will reject)."""
+    try:
+        policy = schedules.normalize_policy(conf.get("policy"), kind=kind)
+        return schedules.policy_keys(kind)[policy]["by_epoch"]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _check_length(key: str, value: Any) -> None:
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0
@@ -311,6 +423,36 @@ def _resolve_max_iters(full, max_iters, iters_per_epoch):
         elif runner.get("max_epochs") is not None and iters_per_epoch is not None:
             max_iters = int(runner["max_epochs"]) * int(iters_per_epoch)
     return max_iters
+
+
+def _accumulation_key(opt_cfg: Mapping[str, Any]) -> str:
+    return "update_interval" if opt_cfg.get("type") == "DistOptimizerHook" else "cumulative_iters"
+
+
+def _dist_hook_scaler(opt_cfg: Mapping[str, Any], fp16: Any, scaler: Any) -> Any:
+    """The loss scaler of a ``DistOptimizerHook``: apex amp O1's dynamic one with use_fp16."""
+    use_fp16 = opt_cfg.get("use_fp16", False)
+    if not isinstance(use_fp16, bool):
+        raise TypeError(f"optimizer_config.use_fp16 must be a bool, got {use_fp16!r}")
+    for key in ("coalesce",):
+        if not isinstance(opt_cfg.get(key, True), bool):
+            raise TypeError(f"optimizer_config.{key} must be a bool, got {opt_cfg[key]!r}")
+    if not use_fp16:
+        return scaler
+    if fp16 is not None:
+        raise KeyError(
+            "optimizer_config: DistOptimizerHook(use_fp16=True) scales the loss with apex amp; "
+            f"a `fp16` section ({fp16!r}) would scale it twice: keep one"
+        )
+    interval = opt_cfg.get("update_interval", 1)
+    if interval != 1:
+        raise ValueError(
+            f"optimizer_config: DistOptimizerHook(use_fp16=True, update_interval={interval!r}): "
+            "apex checks overflow and updates its loss scale after every backward, not every "
+            "optimizer step; jaxoptim's scaler runs per optimizer step, so only "
+            "update_interval=1 is supported with use_fp16"
+        )
+    return dict(_APEX_DYNAMIC)
 
 
 def _loss_scaled_chain(unscale, clip, opt) -> optax.GradientTransformationExtraArgs:
@@ -391,7 +533,7 @@ def make_optimizer(
             "`param_scheduler` is mmengine's and needs an `optim_wrapper` config; with "
             "`optimizer` (mmcv 1.x) write lr_config / momentum_config"
         )
-    full = _split_config(cfg)
+    full = runner_defaults(_split_config(cfg))
     optimizer = dict(full["optimizer"])
     if engine is None:  # mmdet 2.x's auto_scale_lr beside an mmcv config
         ratio = mmengine_cfg.auto_scale_ratio(full, batch_size)
@@ -438,6 +580,10 @@ def make_optimizer(
     scaler = loss_scale.parse_fp16(fp16) if fp16 is not None else None
     grad_clip = clipping.parse_grad_clip(opt_cfg.get("grad_clip"))
     cumulative = opt_cfg.get("cumulative_iters", 1)
+    accumulate_until = max_iters  # mmcv's remainder rule needs the run's length
+    if opt_cfg.get("type") == "DistOptimizerHook":
+        cumulative, accumulate_until = opt_cfg.get("update_interval", 1), None
+        scaler = _dist_hook_scaler(opt_cfg, fp16, scaler)
     detect = opt_cfg.get("detect_anomalous_params", False)
     if not isinstance(detect, bool):
         raise TypeError(f"optimizer_config.detect_anomalous_params must be a bool, got {detect!r}")
@@ -462,11 +608,15 @@ def make_optimizer(
     else:
         core = opt
     if isinstance(cumulative, bool) or not isinstance(cumulative, numbers.Integral):
-        raise TypeError(f"optimizer_config.cumulative_iters must be an int, got {cumulative!r}")
+        raise TypeError(
+            f"optimizer_config.{_accumulation_key(opt_cfg)} must be an int, got {cumulative!r}"
+        )
     if cumulative > 1:
-        core = accumulation.accumulate_gradients(core, int(cumulative), max_iters)
+        core = accumulation.accumulate_gradients(core, int(cumulative), accumulate_until)
     elif cumulative < 1:
-        raise ValueError(f"optimizer_config.cumulative_iters must be >= 1, got {cumulative}")
+        raise ValueError(
+            f"optimizer_config.{_accumulation_key(opt_cfg)} must be >= 1, got {cumulative}"
+        )
 
     lr_fn = momentum_fn = None
     if engine is not None:

@@ -1061,7 +1061,8 @@ def _lars_validate(hp: Hyper) -> None:
 def _lars_update(g, p, s, hp, step):
     g, p = _wide(g), _wide(p)
     update = g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
-    update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
+    if not hp["lars_exclude"]:  # mmpretrain's per-group flag: local lr 1, no trust ratio
+        update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
     update = _neg(hp["lr"]) * update
     if not s:
         return update, s
@@ -1073,7 +1074,13 @@ def _lars_update(g, p, s, hp, step):
 LARS = OptimizerDef(
     name="LARS",
     defaults=dict(
-        lr=1e-3, momentum=0.9, weight_decay=0.0, trust_coefficient=1e-3, eps=0.0, nesterov=False
+        lr=1e-3,
+        momentum=0.9,
+        weight_decay=0.0,
+        trust_coefficient=1e-3,
+        eps=0.0,
+        nesterov=False,
+        lars_exclude=False,
     ),
     init_leaf=lambda p, hp: (_zeros(p),) if hp["momentum"] != 0 else (),
     update_leaf=_lars_update,

@@ -48,6 +48,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any
@@ -569,13 +570,30 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
         if end is None:  # mmengine without a train loop
             end = INF
     for key, value in (("begin", begin), ("end", end)):
-        if not _is_int(value) or value < 0:
-            raise ValueError(f"{where}.{key} must be an int >= 0, got {value!r}")
-    if end <= begin:
-        raise ValueError(f"{where}: end={end} must be larger than begin={begin}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not 0 <= value < math.inf
+        ):
+            raise ValueError(f"{where}.{key} must be a finite number >= 0, got {value!r}")
     scale = ipe if convert else 1
     if convert:
+        # mmengine's build_iter_from_epoch: int() truncates (end=2.5 epochs of 3 iterations: 7)
+        # and the `end > begin` check sees the converted steps.
         begin, end = int(begin * ipe), end if end == INF else int(end * ipe)
+    for key, value in (("begin", begin), ("end", end)):
+        if not _is_int(value) and value != int(value):
+            # mmengine would compare the step count with the fraction and put it into the
+            # formulas (T_max = end - begin); jaxoptim's windows are whole steps.
+            raise ValueError(
+                f"{where}.{key}={value!r} is not a whole number of "
+                f"{'epochs' if by_epoch else 'iterations'}; a fractional {key} is only "
+                "supported with convert_to_iter_based=True (then mmengine truncates "
+                f"int({key} * iters_per_epoch))"
+            )
+    begin, end = int(begin), int(end)
+    if end <= begin:
+        raise ValueError(f"{where}: end={end} must be larger than begin={begin}")
     if kind == "QuadraticWarmup" and end >= INF:
         raise ValueError(
             f"{where}: end={end} is not below mmengine's INF (10**9, the default `end` without "

@@ -63,6 +63,9 @@ def schedule_values(
             cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size
         )
         return _mmengine_values(engine, base_lr, base_momentum)
+    from jaxoptim.builder import runner_defaults
+
+    cfg = runner_defaults(cfg)  # mmcv's runners' by_epoch defaults, as make_optimizer
     optimizer = cfg.get("optimizer") or {}
     ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
     if ratio is not None and base_lr is None:

@@ -549,7 +549,13 @@ def _step(ctx, opts, base):
         def exponent_factor(p):
             return _digit_power(gamma, p // int(step))
 
-    elif isinstance(step, Sequence) and not isinstance(step, str) and len(step) > 0:
+    elif isinstance(step, Sequence) and not isinstance(step, str) and len(step) == 0:
+        # mmcv accepts step=[]: no milestone is ever passed, so gamma**0 (a constant, min_lr
+        # still clamps it).
+        def exponent_factor(p):
+            return jnp.float32(1.0)
+
+    elif isinstance(step, Sequence) and not isinstance(step, str):
         if not all(_is_int(s) and s > 0 for s in step):
             raise ValueError(f"{ctx.name}.step must hold positive ints, got {step!r}")
         milestones = np.asarray(step, np.int32)

@@ -137,3 +137,99 @@ def test_arguments_are_validated(kwargs, exc, key):
         accumulate_gradients(optax.sgd(0.1), **kwargs)
     with pytest.raises(exc, match=key):
         loss_factor(0, kwargs["cumulative_iters"], kwargs.get("max_iters"))
+
+
+# ---- DistOptimizerHook (Swin / BEiT / ConvNeXt / PVT mmcv_custom) ---------------------------
+
+
+def _dist_hook_torch(grads, interval, lr=0.1, momentum=0.9):
+    """The hook restated in torch: backward(loss / interval) every iteration; clip-free step
+    and zero_grad when (iter + 1) % interval == 0; a trailing partial window is never stepped."""
+    import torch
+
+    w = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
+    opt = torch.optim.SGD([w], lr=lr, momentum=momentum)
+    opt.zero_grad()
+    for it, g in enumerate(grads):
+        (w * torch.as_tensor(g, dtype=torch.float64)).sum().div(interval).backward()
+        if (it + 1) % interval == 0:
+            opt.step()
+            opt.zero_grad()
+    return w.detach().numpy()
+
+
+@pytest.mark.parametrize("interval,steps", [(2, 5), (3, 7), (1, 4)])
+def test_dist_optimizer_hook_accumulates_like_its_source(interval, steps):
+    pytest.importorskip("torch")
+    from jaxoptim import make_optimizer
+
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1, momentum=0.9),
+        optimizer_config=dict(
+            type="DistOptimizerHook",
+            update_interval=interval,
+            grad_clip=None,
+            coalesce=True,
+            bucket_size_mb=-1,
+            use_fp16=False,
+        ),
+        runner=dict(type="IterBasedRunner", max_iters=steps),  # no remainder rule even so
+    )
+    tx = make_optimizer(cfg)
+    assert tx.info.cumulative_iters == interval and not tx.info.loss_scaling
+    rng = np.random.default_rng(interval)
+    grads = rng.normal(size=(steps, 3))
+    params = {"w": jnp.ones(3)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for g in grads:
+        updates, state = update({"w": jnp.asarray(g, jnp.float32)}, state, params)
+        params = optax.apply_updates(params, updates)
+    np.testing.assert_allclose(params["w"], _dist_hook_torch(grads, interval), rtol=1e-5)
+
+
+def test_dist_optimizer_hook_use_fp16_is_apex_o1_dynamic_scaling():
+    from jaxoptim import make_optimizer
+    from jaxoptim.loss_scale import load_scaler_state_dict, scaler_state_dict
+
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        optimizer_config=dict(type="DistOptimizerHook", update_interval=1, use_fp16=True),
+    )
+    tx = make_optimizer(cfg)
+    assert tx.info.loss_scaling
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    sd = scaler_state_dict(state)
+    # apex LossScaler('dynamic'): init_scale 2**16, scale_factor 2, scale_window 2000
+    assert (sd["scale"], sd["growth_factor"], sd["growth_interval"]) == (2.0**16, 2.0, 2000)
+    update = jax.jit(tx.update)
+    updates, state = update({"w": jnp.array([jnp.inf, 1.0])}, state, params)
+    np.testing.assert_array_equal(updates["w"], 0.0)  # the overflowing step is skipped
+    assert scaler_state_dict(state)["scale"] == 2.0**15  # halved
+    # apex caps the growth at max_loss_scale = 2**24 (torch's GradScaler would double)
+    state = load_scaler_state_dict(state, dict(sd, scale=2.0**24, _growth_tracker=1999))
+    _, state = update({"w": jnp.ones(2) * 2.0**24}, state, params)
+    assert scaler_state_dict(state)["scale"] == 2.0**24
+
+
+@pytest.mark.parametrize(
+    "opt_config,extra,exc,match",
+    [
+        (dict(use_fp16=True, update_interval=2), {}, ValueError, "update_interval=2"),
+        (dict(use_fp16=True), dict(fp16=dict(loss_scale=512.0)), KeyError, "twice"),
+        (dict(use_fp16="yes"), {}, TypeError, "use_fp16"),
+        (dict(update_interval=0), {}, ValueError, "update_interval"),
+        (dict(cumulative_iters=2), {}, KeyError, "cumulative_iters"),
+    ],
+)
+def test_dist_optimizer_hook_bad_input_names_the_key(opt_config, extra, exc, match):
+    from jaxoptim import make_optimizer
+
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        optimizer_config=dict(type="DistOptimizerHook", **opt_config),
+        **extra,
+    )
+    with pytest.raises(exc, match=match):
+        make_optimizer(cfg)

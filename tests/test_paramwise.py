@@ -543,3 +543,41 @@ def test_everything_frozen_gives_no_state_and_zero_updates():
     assert all(isinstance(s, optax.MaskedNode) for s in state.leaves.values())
     updates, _ = tx.update(p, state, p)
     assert all(not np.any(u) for u in updates.values())
+
+
+def test_lars_exclude_custom_key_skips_the_trust_ratio_like_mmpretrain():
+    """mmpretrain's LARS: a group with lars_exclude=True uses local_lr = 1 (weight decay still
+    applies: its configs pair the flag with decay_mult=0); other leaves keep the trust ratio."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+
+    from jaxoptim import make_optimizer
+
+    cfg = dict(
+        optim_wrapper=dict(
+            optimizer=dict(type="LARS", lr=0.5, momentum=0.9, weight_decay=1e-2),
+            paramwise_cfg=dict(
+                custom_keys={
+                    "bn": dict(decay_mult=0, lars_exclude=True),
+                    "bias": dict(lars_exclude=True),
+                }
+            ),
+        )
+    )
+    params = {
+        "bn": {"scale": jnp.full(3, 2.0)},
+        "fc": {"kernel": jnp.full((2, 2), 3.0), "bias": jnp.ones(2)},
+    }
+    grads = jax.tree_util.tree_map(lambda p: jnp.full_like(p, 0.5), params)
+    tx = make_optimizer(cfg)
+    updates, _ = jax.jit(tx.update)(grads, tx.init(params), params)
+    np.testing.assert_allclose(updates["bn"]["scale"], -0.5 * 0.5, rtol=1e-6)  # no wd, no ratio
+    np.testing.assert_allclose(updates["fc"]["bias"], -0.5 * (0.5 + 1e-2), rtol=1e-6)
+    u = 0.5 + 1e-2 * 3.0  # the kernel: optax.lars's trust ratio on g + wd * p
+    ratio = 1e-3 * np.linalg.norm(np.full((2, 2), 3.0)) / np.linalg.norm(np.full((2, 2), u))
+    np.testing.assert_allclose(updates["fc"]["kernel"], -0.5 * u * ratio, rtol=1e-5)
+    ref = optax.lars(0.5, weight_decay=1e-2, trust_coefficient=1e-3, eps=0.0, momentum=0.9)
+    want, _ = ref.update(grads["fc"], ref.init(params["fc"]), params["fc"])
+    np.testing.assert_allclose(updates["fc"]["kernel"], want["kernel"], rtol=1e-5)

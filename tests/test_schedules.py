@@ -791,3 +791,123 @@ def test_schedule_values_epoch_runner_betas_and_groups():
         schedule_values(cfg)
     no_lr = dict(cfg, lr_config=None, momentum_config=None)
     np.testing.assert_allclose(schedule_values(no_lr, iters_per_epoch=5)["lr"], 1e-3, rtol=1e-7)
+
+
+# ---- mmcv 1.7.2's runners and their defaults (tests/data/gen_mmcv_runners.py) -------------
+
+RUNNERS = json.loads((Path(__file__).parent / "data" / "mmcv_runners.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(RUNNERS["cases"]))
+def test_runner_defaults_match_mmcv_runners(name):
+    """IterBasedRunner defaults lr_config.by_epoch to False, not momentum_config's; an
+    epoch-based updater under it never changes the value (mmcv never starts its epoch)."""
+    import warnings
+
+    from jaxoptim.plot import schedule_values
+
+    case = RUNNERS["cases"][name]
+    assert RUNNERS["mmcv_version"] == "1.7.2"
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1, momentum=0.9),
+        lr_config=case["lr_config"],
+        momentum_config=case["momentum_config"],
+        runner=case["runner"],
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = schedule_values(
+            cfg,
+            iters_per_epoch=case["iters_per_epoch"],
+            base_lr=np.array(RUNNERS["base"]["lr"]),
+            base_momentum=np.array(RUNNERS["base"]["momentum"]),
+        )
+    inert = name in ("iter_step_by_epoch_true", "iter_momentum_step_default")
+    assert any("by_epoch=True under IterBasedRunner" in str(w.message) for w in caught) == inert
+    np.testing.assert_allclose(values["lr"], case["lr"], rtol=1e-6)
+    if "momentum" in values:
+        np.testing.assert_allclose(values["momentum"], case["momentum"], rtol=1e-6)
+    else:
+        np.testing.assert_allclose(case["momentum"], [RUNNERS["base"]["momentum"]] * 12)
+
+
+def test_iter_runner_lr_decays_in_make_optimizer_without_by_epoch():
+    """The trial's silent bug: lr_config without by_epoch under an IterBasedRunner decayed never
+    (or raised for want of iters_per_epoch); mmcv schedules it per iteration."""
+    from jaxoptim import make_optimizer
+
+    case = RUNNERS["cases"]["iter_step_default"]
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1, momentum=0.9),
+        lr_config=case["lr_config"],
+        runner=case["runner"],
+    )
+    tx = make_optimizer(cfg)  # no iters_per_epoch needed: the schedule is per iteration
+    params = {"w": jnp.ones(2)}
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    lrs = []
+    for _ in range(12):
+        _, state = update({"w": jnp.ones(2)}, state, params)
+        lrs.append(float(state.hyperparams["lr"][0]))
+    np.testing.assert_allclose(lrs, [v[0] for v in case["lr"]], rtol=1e-6)
+
+
+def test_runner_defaults_from_total_epochs_and_total_iters():
+    from jaxoptim.builder import runner_defaults
+
+    old = dict(lr_config=dict(policy="step", step=[2]), total_epochs=3)
+    assert runner_defaults(old)["runner"] == {"type": "EpochBasedRunner", "max_epochs": 3}
+    assert "by_epoch" not in runner_defaults(old)["lr_config"]
+    seg = dict(lr_config=dict(policy="poly", power=0.9), total_iters=80)
+    filled = runner_defaults(seg)
+    assert filled["runner"] == {"type": "IterBasedRunner", "max_iters": 80}
+    assert filled["lr_config"]["by_epoch"] is False and "by_epoch" not in seg["lr_config"]
+    scoped = runner_defaults(
+        dict(
+            lr_config=dict(policy="step", step=[2]),
+            runner=dict(type="mmcv.IterBasedRunner", max_iters=4),
+        )
+    )
+    assert scoped["lr_config"]["by_epoch"] is False
+    with pytest.raises(ValueError, match="total_epochs"):
+        runner_defaults(dict(total_epochs=3, runner=dict(type="EpochBasedRunner", max_epochs=4)))
+    with pytest.raises(ValueError, match="total_iters"):
+        runner_defaults(dict(total_iters=0))
+    with pytest.raises(ValueError, match=r"runner.type='MyRunner'.*lr_config"):
+        runner_defaults(dict(lr_config=dict(policy="step", step=[2]), runner=dict(type="MyRunner")))
+    mine = dict(
+        lr_config=dict(policy="step", step=[2], by_epoch=False), runner=dict(type="MyRunner")
+    )
+    assert runner_defaults(mine)["lr_config"] == mine["lr_config"]
+
+
+def test_step_empty_list_is_a_constant_like_mmcv():
+    fn = jax.jit(
+        lr_schedule(dict(policy="step", step=[], by_epoch=False, min_lr=0.05), 0.02, max_iters=200)
+    )
+    np.testing.assert_allclose([float(fn(i)) for i in (0, 5, 100)], [0.05] * 3)
+    fn = jax.jit(
+        momentum_schedule(dict(policy="step", step=[], by_epoch=False), 0.9, max_iters=200)
+    )
+    np.testing.assert_allclose(float(fn(7)), 0.9, rtol=1e-7)
+
+
+def test_feature_config_swin_dist_optimizer_hook_builds_and_schedules():
+    """Swin's mask_rcnn 3x config: EpochBasedRunnerAmp keeps by_epoch=True; linear warmup over
+    500 iterations, then x0.1 at epochs 27 and 33 (mmcv's StepLrUpdaterHook)."""
+    from jaxoptim import make_optimizer
+    from jaxoptim.config import Config
+    from jaxoptim.plot import schedule_values
+
+    path = Path(__file__).parent / "data" / "feature_configs"
+    cfg = Config.fromfile(path / "swin_mask_rcnn_tiny_3x_dist_optimizer_hook.py")
+    ipe = 100
+    tx = make_optimizer(cfg, iters_per_epoch=ipe)
+    assert tx.info.loss_scaling and tx.info.cumulative_iters == 1
+    assert tx.info.max_iters == 36 * ipe
+    lr = schedule_values(cfg, iters_per_epoch=ipe)["lr"]
+    i = np.array([0, 250, 499, 500, 27 * ipe - 1, 27 * ipe, 33 * ipe, 36 * ipe - 1])
+    regular = np.where(i < 27 * ipe, 1e-4, np.where(i < 33 * ipe, 1e-5, 1e-6))
+    warmup = regular * (1 - (1 - i / 500) * (1 - 0.001))
+    np.testing.assert_allclose(lr[i], np.where(i < 500, warmup, regular), rtol=1e-5)

@@ -857,3 +857,46 @@ def test_published_openmmlab_schedules_match_mmengine(name):
     cfgs, max_epochs = _REAL_CONFIGS[name]
     ipe = 3
     _compare(cfgs, max_epochs * ipe, ipe, max_epochs=max_epochs, max_iters=max_epochs * ipe)
+
+
+# ---- fractional begin / end (real configs: `end=2.5` epochs, `end=max_epochs * 0.4`) -------
+
+
+@pytest.mark.parametrize(
+    "cfgs",
+    [
+        # converted: mmengine's build_iter_from_epoch truncates int(end * epoch_length) (7 here)
+        [
+            dict(
+                type="LinearLR",
+                start_factor=0.1,
+                by_epoch=True,
+                end=2.5,
+                convert_to_iter_based=True,
+            ),
+            dict(
+                type="CosineAnnealingLR",
+                by_epoch=True,
+                begin=2.5,
+                end=6,
+                convert_to_iter_based=True,
+            ),
+        ],
+        # a whole float (max_epochs * 0.4 = 4.0) is the int window
+        [dict(type="MultiStepLR", by_epoch=True, begin=0.0, end=6 * 0.4 + 1.6, milestones=[1, 3])],
+        [dict(type="CosineAnnealingLR", by_epoch=False, begin=3.0, end=15.0)],
+    ],
+    ids=["converted_fraction", "epoch_whole_float", "iter_whole_float"],
+)
+def test_float_begin_end_like_mmengine(cfgs):
+    _compare(cfgs, 6 * 3, 3, max_epochs=6, max_iters=18)
+
+
+def test_fractional_unconverted_end_is_refused_with_the_key():
+    timing = param_scheduler.Timing(3, 18, 6, True, 18)
+    cfg = dict(type="CosineAnnealingLR", by_epoch=True, end=2.5)
+    with pytest.raises(ValueError, match=r"end=2.5.*convert_to_iter_based"):
+        param_scheduler.schedules_for([cfg], "lr", timing)
+    short = dict(type="LinearLR", by_epoch=True, end=0.2, convert_to_iter_based=True)
+    with pytest.raises(ValueError, match="end=0 must be larger than begin=0"):
+        param_scheduler.schedules_for([short], "lr", timing)  # int(0.2 * 3) = 0, as mmengine
