@@ -185,8 +185,10 @@ def process_batch_slice(mesh: Mesh, batch_size: int, axis: str = "data") -> slic
     """
     sharding = NamedSharding(mesh, PartitionSpec(axis))
     rows = sorted(
-        {(i[0].start or 0, batch_size if i[0].stop is None else i[0].stop)
-         for i in sharding.addressable_devices_indices_map((batch_size,)).values()}
+        {
+            (i[0].start or 0, batch_size if i[0].stop is None else i[0].stop)
+            for i in sharding.addressable_devices_indices_map((batch_size,)).values()
+        }
     )
     if any(a[1] != b[0] for a, b in zip(rows, rows[1:])):
         raise ValueError(f"this process's rows of the batch are not contiguous: {rows}")
@@ -219,7 +221,9 @@ def worker_env(
         {ENV_ADDRESS: f"localhost:{port}", ENV_NUM_PROCESSES: str(nproc), ENV_PROCESS_ID: str(rank)}
     )
     if devices is not None:
-        flags = [f for f in env.get("XLA_FLAGS", "").split() if not f.startswith(_HOST_DEVICES_FLAG)]
+        flags = [
+            f for f in env.get("XLA_FLAGS", "").split() if not f.startswith(_HOST_DEVICES_FLAG)
+        ]
         env["XLA_FLAGS"] = " ".join([*flags, f"{_HOST_DEVICES_FLAG}={devices}"])
     return env
 
@@ -247,10 +251,14 @@ def launch_local(
     nproc: int,
     *,
     devices: int | None = None,
+    command: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
     poll_s: float = 0.2,
     grace_s: float = 5.0,
 ) -> int:
     """Runs ``python -m jaxoptim *argv`` as ``nproc`` processes joined by ``jax.distributed``.
+
+    Each worker finds the others through the variables :func:`initialize` reads.
 
     Worker 0 shares this process's stdout and stderr (its output and progress bar are the
     run's); the others' stdout is dropped and their stderr kept in a temporary file, whose last
@@ -261,6 +269,8 @@ def launch_local(
       argv: the command line each worker runs (without ``--nproc``).
       nproc: how many workers, ``>= 1``.
       devices: host (CPU) devices per worker; ``None`` keeps the environment's.
+      command: what runs ``argv`` (default ``[sys.executable, '-m', 'jaxoptim']``).
+      env: the workers' environment before the coordinator variables (default this one's).
       poll_s: how often the workers are checked.
       grace_s: how long the others may take to end after one failed.
 
@@ -274,11 +284,12 @@ def launch_local(
     """
     if isinstance(nproc, bool) or not isinstance(nproc, int) or nproc < 1:
         raise ValueError(f"--nproc must be a positive int, got {nproc!r}")
-    if external_launch():
+    if external_launch(env):
         raise ValueError(
             f"--nproc starts its own workers, but this process is already one of a "
             f"multi-process run ({ENV_ADDRESS}, SLURM or Open MPI is set): drop --nproc"
         )
+    command = [sys.executable, "-m", "jaxoptim"] if command is None else list(command)
     port = free_port()
     logs = Path(tempfile.mkdtemp(prefix="jaxoptim-workers-"))
     procs: list[subprocess.Popen] = []
@@ -289,8 +300,8 @@ def launch_local(
                 files.append(open(logs / f"worker{rank}.stderr", "w"))  # noqa: SIM115
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "jaxoptim", *argv],
-                    env=worker_env(rank, nproc, port, devices),
+                    [*command, *argv],
+                    env=worker_env(rank, nproc, port, devices, env),
                     stdin=subprocess.DEVNULL,
                     stdout=None if rank == 0 else subprocess.DEVNULL,
                     stderr=None if rank == 0 else files[-1],
