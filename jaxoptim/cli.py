@@ -6,6 +6,7 @@ scikit-learn's digits::
 
     jaxoptim train configs/digits_demo.py
     jaxoptim train configs/digits_demo.py --resume --max-iters 200
+    jaxoptim train configs/digits_demo.py --nproc 2 --devices 2   # 2 processes x 2 devices
     jaxoptim explain configs/paramwise_custom_keys.py
     jaxoptim schedule configs/cyclic_lr_momentum.py --out lr.png
     jaxoptim unused configs/digits_unused_head.py
