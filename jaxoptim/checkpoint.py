@@ -11,6 +11,13 @@ Restoring needs a ``target``: the state the training script builds anyway (concr
 ``optax.MaskedNode``, flax struct dataclasses), dtypes, shardings, weak types and committedness,
 so a jitted step function traced on the target runs the restored state without recompiling.
 
+Several processes (``jax.distributed``, :mod:`jaxoptim.distributed`) write and read one
+checkpoint together: every process calls the same functions in the same order with the same
+``directory`` (a file system all of them see), orbax's multi-process manager writes each array
+shard from the process that holds it (a replicated array once) and process 0 commits the step.
+A restore places each leaf on the target's sharding, so a checkpoint saved by N processes on D
+devices restores on any other number of processes and devices (ZeRO-1 state included).
+
 Saves use orbax's ``PyTreeSave``/``PyTreeRestore`` arguments: the on-disk format is the one
 ``StandardSave`` writes, and the per-leaf restore arguments are what let a restore mirror the
 target exactly and read a subtree alone (:func:`restore_params`).
@@ -96,6 +103,8 @@ def save_checkpoint(
     wait: bool = True,
 ) -> None:
     """Saves ``state`` as checkpoint ``step`` of ``directory``, atomically.
+
+    In a multi-process run every process calls it with its part of the same global ``state``.
 
     Args:
       directory: the checkpoint directory (created if missing); one orbax manager per

@@ -6,6 +6,7 @@ scikit-learn's digits::
 
     jaxoptim train configs/digits_demo.py
     jaxoptim train configs/digits_demo.py --resume --max-iters 200
+    jaxoptim train configs/digits_demo.py --nproc 2 --devices 2   # 2 processes x 2 devices
     jaxoptim explain configs/paramwise_custom_keys.py
     jaxoptim schedule configs/cyclic_lr_momentum.py --out lr.png
     jaxoptim unused configs/digits_unused_head.py
@@ -18,6 +19,7 @@ and exit with 2 (bad command line) or 1 (bad config); ``--debug`` shows the trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -37,7 +39,7 @@ import numpy as np
 import optax
 
 import jaxoptim
-from jaxoptim import checkpoint, demo, mmengine_cfg
+from jaxoptim import checkpoint, demo, distributed, mmengine_cfg
 from jaxoptim import config as config_lib
 
 PRECISIONS = ("float32", "bfloat16", "float16")
@@ -384,21 +386,26 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
 
 
 def _mesh(devices: int | None, batch_size: int) -> Any:
-    """A data-parallel mesh over ``devices`` local devices, or ``None`` for one device.
+    """A data-parallel mesh over ``devices`` local devices of every process, or ``None`` for
+    one device in one process.
 
     ``None`` uses every local device when the batch splits evenly over them (else one).
     """
     available = jax.local_devices()
+    nproc = jax.process_count()
     if devices is None:
-        devices = len(available) if batch_size % len(available) == 0 else 1
+        devices = len(available) if batch_size % (len(available) * nproc) == 0 else 1
     if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
         raise CLIError(f"--devices must be a positive int, got {devices!r}")
     if devices > len(available):
         raise CLIError(f"--devices {devices}: only {len(available)} local device(s)")
-    if batch_size % devices:
+    if batch_size % (devices * nproc):
         raise CLIError(
-            f"--devices {devices}: data.batch_size={batch_size} does not split evenly over them"
+            f"--devices {devices} on {nproc} process(es): data.batch_size={batch_size} does "
+            f"not split evenly over {devices * nproc} devices"
         )
+    if nproc > 1:
+        return distributed.global_mesh(devices)
     if devices == 1:
         return None
     from jax.sharding import Mesh
@@ -431,8 +438,8 @@ def _start_state(
         state = shard_train_state(state, mesh, shard_opt_state=tx.info.shard_opt_state)
         sharded_step = step_fn
 
-        def step_fn(state, batch):
-            return sharded_step(state, shard_batch(batch, mesh))
+        def step_fn(state, batch):  # each process gives its rows of the global batch
+            return sharded_step(state, shard_batch(distributed.local_rows(batch, mesh), mesh))
 
     last = checkpoint.latest_step(ckpt_dir)
     if resume:
@@ -447,8 +454,12 @@ def _start_state(
     return tx, step_fn, state, 0
 
 
-def _check_run_seed(run_file: Path, seed: int, resume: bool, config: str | Path) -> None:
-    """Records a run's seed; a resume with another seed would see other batches, so it fails."""
+def _check_run_seed(
+    run_file: Path, seed: int, resume: bool, config: str | Path, write: bool = True
+) -> None:
+    """Records a run's seed; a resume with another seed would see other batches, so it fails.
+
+    Every process checks (all fail alike); only the one with ``write`` records."""
     if resume and run_file.exists():
         started = json.loads(run_file.read_text()).get("seed")
         if started is not None and started != seed:
@@ -456,7 +467,7 @@ def _check_run_seed(run_file: Path, seed: int, resume: bool, config: str | Path)
                 f"--resume with seed {seed}, but this run started with seed {started} (each "
                 f"epoch's shuffle depends on it): resume with --seed {started}"
             )
-    elif not resume:
+    elif not resume and write:
         run_file.write_text(json.dumps({"seed": seed, "config": str(config)}) + "\n")
 
 
@@ -487,13 +498,17 @@ def train(
       seed: overrides the config's ``seed``.
       progress: show the progress bar (default: when stderr is a terminal).
       devices: data-parallel over this many local devices (``None``: all of them when the
-        batch splits evenly, else one).
+        batch splits evenly, else one). In a multi-process run (``--nproc``, or
+        :func:`jaxoptim.distributed.initialize`'s environment variables) the devices of each
+        process: process 0 alone logs, draws progress and writes ``log.jsonl`` / ``run.json``.
 
     Returns:
       ``{'state': TrainState, 'accuracy': float, 'iters': int, 'work_dir': Path,
       'history': [log records written by this call], 'seconds': float}``.
     """
     started = time.perf_counter()
+    distributed.initialize()  # joins the other processes when the environment names them
+    main = distributed.is_main_process()
     cfg = load_config(config, cfg_options)
     task = build_task(cfg, seed=seed)
     settings = _run_settings(cfg)
@@ -505,17 +520,19 @@ def train(
     ipe = task.iters_per_epoch
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    _check_run_seed(work_dir / "run.json", task.seed, resume, config)
+    _check_run_seed(work_dir / "run.json", task.seed, resume, config, write=main)
     history: list[dict[str, Any]] = []
-    bar = _Progress(sys.stderr.isatty() if progress is None else progress, stop, it)
+    bar = _Progress(main and (sys.stderr.isatty() if progress is None else progress), stop, it)
     accuracy, evaluated_at, saved_at = None, None, it if resume else None
-    with open(work_dir / "log.jsonl", "a") as log, warnings.catch_warnings():
+    log_file = open(work_dir / "log.jsonl", "a") if main else contextlib.nullcontext()  # noqa: SIM115
+    with log_file as log, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
 
         def write(record: dict[str, Any]) -> None:
             history.append(record)
-            log.write(json.dumps(record) + "\n")
-            log.flush()
+            if log is not None:
+                log.write(json.dumps(record) + "\n")
+                log.flush()
 
         def save() -> int:
             jaxoptim.save_checkpoint(ckpt_dir, state, step=it, max_to_keep=settings.max_keep)
@@ -655,6 +672,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="data-parallel over this many local devices (default: all, when the batch splits)",
     )
+    p.add_argument(
+        "--nproc",
+        type=int,
+        help="start N local worker processes joined by jax.distributed and train over all "
+        "their devices (--devices: per process)",
+    )
     commands.add_parser("explain", parents=[common], help="print the per-parameter table")
     p = commands.add_parser("schedule", parents=[common], help="plot the lr/momentum curves")
     p.add_argument("--out", required=True, help="the PNG to write")
@@ -691,6 +714,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _launch(argv: list[str], nproc: int, devices: int | None) -> int:
+    """``train --nproc N``: the same command line, without ``--nproc``, in N local workers."""
+    worker_argv, skip = [], False
+    for arg in argv:
+        if skip or arg == "--nproc" or arg.startswith("--nproc="):
+            skip = arg == "--nproc"
+            continue
+        worker_argv.append(arg)
+    try:
+        return distributed.launch_local(worker_argv, nproc, devices=devices)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def _one_line(error: BaseException) -> str:
     message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     message = " ".join(str(message).split())
@@ -711,7 +748,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        return _run(_parser().parse_args(argv))
+        args = _parser().parse_args(argv)
+        if args.command == "train" and args.nproc is not None:
+            return _launch(argv, args.nproc, args.devices)
+        return _run(args)
     except Exception as e:
         if debug:
             raise

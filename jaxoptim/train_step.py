@@ -211,13 +211,27 @@ def _patch_nnx_norms() -> None:
 
 
 def replicate(tree: Any, mesh: Mesh) -> Any:
-    """Places every leaf of ``tree`` on all devices of ``mesh`` (parameters, optimizer state)."""
+    """Places every leaf of ``tree`` on all devices of ``mesh`` (parameters, optimizer state).
+
+    With a mesh spanning several processes every process must pass the same values (as it
+    does with the same seed and the same checkpoint); each keeps the copies on its devices.
+    """
     return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
 
 
 def shard_batch(batch: Any, mesh: Mesh, axis: str = "data") -> Any:
-    """Splits the leading dimension of every batch leaf over the mesh axis ``axis``."""
-    return jax.device_put(batch, NamedSharding(mesh, PartitionSpec(axis)))
+    """Splits the leading dimension of every batch leaf over the mesh axis ``axis``.
+
+    In one process ``batch`` is the global batch. When ``mesh`` spans several processes,
+    each process passes only its own rows of the global batch (the contiguous block
+    :func:`jaxoptim.process_batch_slice` names), and the result is the global array.
+    """
+    sharding = NamedSharding(mesh, PartitionSpec(axis))
+    if mesh.is_multi_process:
+        return jax.tree_util.tree_map(
+            lambda x: jax.make_array_from_process_local_data(sharding, x), batch
+        )
+    return jax.device_put(batch, sharding)
 
 
 def _opt_state_sharding(opt_state: Any, mesh: Mesh, axis: str) -> Any:
