@@ -147,7 +147,8 @@ def build_model(model_cfg: Mapping[str, Any], *, seed: int = 0, **defaults: Any)
     cls = MODELS.lookup(name, key="model.type")
     is_nnx = isinstance(cls, type) and issubclass(cls, nnx.Module)
     if is_nnx:
-        params = inspect.signature(cls).parameters
+        # the metaclass hides the signature: read __init__'s (its first parameter is self)
+        params = dict(list(inspect.signature(cls.__init__).parameters.items())[1:])
         if "rngs" not in params:
             raise TypeError(
                 f"model `{name}` is an nnx module whose __init__ takes no `rngs`: it is built "
