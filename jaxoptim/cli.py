@@ -304,7 +304,9 @@ def _init_model(task: Task) -> None:
 def _split_nnx(model: Any) -> tuple[dict[bool, Any], Any, Any]:
     """An nnx module's graphdefs in training and evaluation mode, its params and other state.
 
-    The arrays are copied: the train step donates them, and the module keeps its own.
+    The arrays are copied: the train step donates them, and the module keeps its own. Typed
+    PRNG keys (an ``Rngs``' ``key``) become their raw ``uint32`` data, which checkpoints hold
+    and ``jax.random`` takes as the same key.
     """
     from flax import nnx
 
@@ -312,7 +314,12 @@ def _split_nnx(model: Any) -> tuple[dict[bool, Any], Any, Any]:
     for train in (False, True):
         model.train() if train else model.eval()
         graphdefs[train], params, rest = nnx.split(model, nnx.Param, ...)
-    return graphdefs, jax.tree.map(jnp.array, params), jax.tree.map(jnp.array, rest)
+
+    def copy(x: Any) -> jax.Array:
+        is_key = jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+        return jax.random.key_data(x) if is_key else jnp.array(x)
+
+    return graphdefs, jax.tree.map(jnp.array, params), jax.tree.map(copy, rest)
 
 
 def _takes_train(model: nn.Module) -> bool:
