@@ -6,6 +6,9 @@ _EXPORTS = {
     "Config": "jaxoptim.config",
     "OPTIMIZERS": "jaxoptim.registry",
     "OPTIMIZER_BUILDERS": "jaxoptim.registry",
+    # the modules that register the built-in models and datasets
+    "MODELS": "jaxoptim.demo",
+    "DATASETS": "jaxoptim.data",
     "make_optimizer": "jaxoptim.builder",
     "param_kinds": "jaxoptim.kinds",
     "explain": "jaxoptim.paramwise",

@@ -196,13 +196,20 @@ def _leaf_spec(leaf: Any) -> tuple[tuple[int, ...], Any]:
     return tuple(leaf.shape), leaf.dtype
 
 
+def _leaf_name(path: Any) -> str:
+    # an nnx Variable's `.value` is an attribute in the target but a dict key in the saved
+    # metadata: drop it on both sides
+    name = path_name(path)
+    return name[: -len(".value")] if name.endswith(".value") else name
+
+
 def _check_structure(saved: Any, target: Any, where: str, *, dtypes: bool = False) -> None:
     """Raises ValueError naming the first leaf where ``saved`` metadata and ``target`` differ.
 
     With ``dtypes`` an array leaf's dtype must match too (orbax would cast it silently).
     """
-    found = {path_name(p): m for p, m in jax.tree_util.tree_flatten_with_path(saved)[0]}
-    wanted = [(path_name(p), x) for p, x in jax.tree_util.tree_flatten_with_path(target)[0]]
+    found = {_leaf_name(p): m for p, m in jax.tree_util.tree_flatten_with_path(saved)[0]}
+    wanted = [(_leaf_name(p), x) for p, x in jax.tree_util.tree_flatten_with_path(target)[0]]
     problem = None
     for name, leaf in wanted:
         shape, dtype = _leaf_spec(leaf)

@@ -39,14 +39,16 @@ import numpy as np
 import optax
 
 import jaxoptim
-from jaxoptim import checkpoint, demo, distributed, mmengine_cfg
+from jaxoptim import checkpoint, demo, distributed, loggers, mmengine_cfg
 from jaxoptim import config as config_lib
+from jaxoptim import data as data_lib
 
 PRECISIONS = ("float32", "bfloat16", "float16")
 RUNNERS = {"EpochBasedRunner": "max_epochs", "IterBasedRunner": "max_iters"}
-_LOG_KEYS = ("interval",)
+_LOG_KEYS = ("interval", "hooks")  # hooks: jaxoptim.loggers
 _METRIC_KEYS = ("loss", "lr", "momentum", "grad_norm", "loss_scale")
 _CHECKPOINT_KEYS = ("interval", "by_epoch", "max_keep", "max_keep_ckpts")
+EVAL_CHUNK = 1024  # images per evaluation call: bounds the memory a large test set needs
 
 
 class CLIError(Exception):
@@ -67,15 +69,18 @@ class Task:
 
     Attributes:
       cfg: the merged config as plain nested dicts.
-      data: train/test arrays from :func:`jaxoptim.demo.load_digits`.
-      model: the Flax module (its ``dtype`` follows ``precision``).
-      params: freshly initialised float32 parameters.
+      data: train/test arrays from :func:`jaxoptim.data.load_data`.
+      model: the Flax linen or nnx module (its ``dtype`` follows ``precision``).
+      params: freshly initialised float32 parameters (an ``nnx.State`` for nnx).
       kinds: :func:`jaxoptim.param_kinds` of the model.
       batch_size: images per training batch.
       iters_per_epoch: full batches per epoch.
       max_iters: the schedule's length in iterations (from ``runner``).
       precision: ``'float32'``, ``'bfloat16'`` or ``'float16'``.
       seed: seeds the initialisation and every epoch's shuffle.
+      model_state: the non-trainable variables carried from step to step (linen collections
+        other than ``params``, e.g. ``batch_stats``; nnx's non-``Param`` state, e.g. BatchNorm
+        statistics and the ``Rngs`` counters); ``{}`` when there are none.
     """
 
     cfg: dict
@@ -88,19 +93,49 @@ class Task:
     max_iters: int
     precision: str
     seed: int
+    model_state: Any = dataclasses.field(default_factory=dict)
+    _nnx_graphdefs: Any = None  # nnx: {True: train-mode graphdef, False: eval-mode graphdef}
+
+    def forward(self, params: Any, model_state: Any, image: Any, train: bool) -> tuple:
+        """The logits and the updated ``model_state``, in training or in evaluation mode.
+
+        nnx modules run as switched by ``.train()`` / ``.eval()``; a linen module whose
+        ``__call__`` takes ``train`` gets ``train=True`` / ``False``.
+        """
+        if self._nnx_graphdefs is not None:
+            from flax import nnx
+
+            model = nnx.merge(self._nnx_graphdefs[train], params, model_state, copy=True)
+            logits = model(image)
+            return logits, nnx.split(model, nnx.Param, ...)[2]
+        variables = {"params": params, **model_state}
+        kwargs = {"train": train} if _takes_train(self.model) else {}
+        if train and model_state:
+            return self.model.apply(variables, image, mutable=list(model_state), **kwargs)
+        return self.model.apply(variables, image, **kwargs), model_state
+
+    def train_loss(self, params: Any, model_state: Any, batch: Mapping[str, Any]) -> tuple:
+        """:meth:`loss_fn` in training mode for ``make_train_step(..., with_model_state=True)``:
+        ``(loss, (new_model_state, aux))``."""
+        logits, model_state = self.forward(params, model_state, batch["image"], True)
+        loss, aux = _cross_entropy(logits, batch["label"])
+        return loss, (model_state, aux)
+
+    def eval_loss(self, params: Any, model_state: Any, batch: Mapping[str, Any]) -> tuple:
+        """:meth:`loss_fn` in evaluation mode with the given ``model_state``."""
+        return _cross_entropy(
+            self.forward(params, model_state, batch["image"], False)[0], batch["label"]
+        )
 
     def loss_fn(self, params: Any, batch: Mapping[str, Any]) -> tuple[jax.Array, dict]:
-        """Mean softmax cross-entropy (computed in float32) and the batch accuracy."""
-        logits = self.model.apply({"params": params}, batch["image"]).astype(jnp.float32)
-        labels = batch["label"]
-        loss = optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
-        accuracy = jnp.mean(jnp.argmax(logits, -1) == labels)
-        return loss, {"accuracy": accuracy}
+        """Mean softmax cross-entropy (computed in float32) and the batch accuracy, in
+        evaluation mode with the initial ``model_state``."""
+        return self.eval_loss(params, self.model_state, batch)
 
     @functools.cached_property
     def evaluate(self) -> Any:
-        """Jitted :meth:`loss_fn` (compiled once per task)."""
-        return jax.jit(self.loss_fn)
+        """Jitted :meth:`eval_loss` (compiled once per task)."""
+        return jax.jit(self.eval_loss)
 
     def example_batch(self) -> dict[str, np.ndarray]:
         """The first training batch of epoch 0."""
@@ -204,9 +239,10 @@ def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> T
       CLIError: a bad ``data``, ``runner``, ``precision`` or ``model`` entry, or a model whose
         output does not fit the data; the message names the key.
     """
-    data_cfg = dict(cfg.get("data") or {"type": "digits"})
-    data = demo.load_digits(data_cfg)
-    batch_size = data_cfg.get("batch_size", 64)
+    try:
+        data, batch_size = data_lib.load_data(cfg)
+    except data_lib.DataError as e:
+        raise CLIError(str(e)) from None
     try:
         ipe = demo.iters_per_epoch(len(data["train_label"]), batch_size)
     except ValueError as e:
@@ -235,41 +271,87 @@ def _seed(value: Any) -> int:
 
 
 def _init_model(task: Task) -> None:
+    from flax import nnx
+
     model_cfg = task.cfg.get("model")
     if not isinstance(model_cfg, Mapping):
         raise CLIError(f"`model` must be a dict such as dict(type='DigitsNet'), got {model_cfg!r}")
-    model = demo.build_model(model_cfg, dtype=jnp.dtype(task.precision))
+    model = demo.build_model(model_cfg, seed=task.seed, dtype=jnp.dtype(task.precision))
+    name = model_cfg["type"]
     example = task.example_batch()["image"]
-    num_classes = int(task.data["train_label"].max()) + 1
+    labels = np.concatenate([task.data["train_label"], task.data["test_label"]])
+    num_classes = int(labels.max()) + 1
+    images = f"the training images f32{list(example.shape)}"
     try:
-        params, kinds = _initial_params(model, task.seed, example)
+        if isinstance(model, nnx.Module):
+            task._nnx_graphdefs, params, model_state = _split_nnx(model)
+            kinds = jaxoptim.param_kinds(model)
+        else:
+            params, model_state, kinds = _initial_params(model, task.seed, example)
+        task.model, task.params, task.kinds, task.model_state = model, params, kinds, model_state
+        out, _ = jax.eval_shape(
+            functools.partial(task.forward, train=True), params, model_state, example
+        )
     except Exception as e:  # a shape or argument error inside the user's model
-        raise CLIError(
-            f"model {model_cfg['type']!r} does not fit the digits images "
-            f"{tuple(example.shape)}: {type(e).__name__}: {e}"
-        ) from e
-    out = jax.eval_shape(model.apply, {"params": params}, example)
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise CLIError(f"model {name!r} does not fit {images}: {type(e).__name__}: {first}") from e
     if out.shape != (len(example), num_classes):
         raise CLIError(
-            f"model {model_cfg['type']!r} outputs shape {out.shape}, the digits data needs "
-            f"{(len(example), num_classes)}: set model.num_classes={num_classes}"
+            f"model {name!r} outputs shape {out.shape} on {images}, but the labels (0 to "
+            f"{num_classes - 1}) need {(len(example), num_classes)}: make the model output "
+            f"{num_classes} classes (e.g. model.num_classes={num_classes})"
         )
-    task.model, task.params, task.kinds = model, params, kinds
 
 
-# Initial parameters by (model, seed, input): commands run in one process (tests, notebooks)
+def _split_nnx(model: Any) -> tuple[dict[bool, Any], Any, Any]:
+    """An nnx module's graphdefs in training and evaluation mode, its params and other state.
+
+    The arrays are copied: the train step donates them, and the module keeps its own. Typed
+    PRNG keys (an ``Rngs``' ``key``) become their raw ``uint32`` data, which checkpoints hold
+    and ``jax.random`` takes as the same key.
+    """
+    from flax import nnx
+
+    graphdefs = {}
+    for train in (False, True):
+        model.train() if train else model.eval()
+        graphdefs[train], params, rest = nnx.split(model, nnx.Param, ...)
+
+    def copy(x: Any) -> jax.Array:
+        is_key = jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+        return jax.random.key_data(x) if is_key else jnp.array(x)
+
+    return graphdefs, jax.tree.map(jnp.array, params), jax.tree.map(copy, rest)
+
+
+def _takes_train(model: nn.Module) -> bool:
+    import inspect
+
+    return "train" in inspect.signature(type(model).__call__).parameters
+
+
+def _cross_entropy(logits: jax.Array, labels: jax.Array) -> tuple[jax.Array, dict]:
+    logits = logits.astype(jnp.float32)
+    loss = optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+    return loss, {"accuracy": jnp.mean(jnp.argmax(logits, -1) == labels)}
+
+
+# Initial variables by (model, seed, input): commands run in one process (tests, notebooks)
 # skip re-initialising; fresh device buffers each time, since the train step donates them.
-_INITIAL_PARAMS: dict[tuple, tuple[Any, Any]] = {}
+_INITIAL_PARAMS: dict[tuple, tuple[Any, Any, Any]] = {}
 
 
-def _initial_params(model: nn.Module, seed: int, example: np.ndarray) -> tuple[Any, Any]:
+def _initial_params(model: nn.Module, seed: int, example: np.ndarray) -> tuple[Any, Any, Any]:
+    """A linen module's params, its other collections (e.g. ``batch_stats``) and kinds."""
     key = (repr(model), seed, example.shape, str(example.dtype))
     if key not in _INITIAL_PARAMS:
-        variables = jax.jit(model.init)(jax.random.key(seed), example)
-        kinds = jaxoptim.param_kinds(model, example)
-        _INITIAL_PARAMS[key] = (jax.device_get(variables["params"]), kinds)
-    params, kinds = _INITIAL_PARAMS[key]
-    return jax.device_put(params), kinds
+        kwargs = {"train": False} if _takes_train(model) else {}
+        variables = jax.jit(functools.partial(model.init, **kwargs))(jax.random.key(seed), example)
+        variables = dict(jax.device_get(variables))
+        kinds = jaxoptim.param_kinds(model, example, **kwargs)
+        _INITIAL_PARAMS[key] = (variables.pop("params"), variables, kinds)
+    params, model_state, kinds = _INITIAL_PARAMS[key]
+    return jax.device_put(params), jax.device_put(model_state), kinds
 
 
 def _to_host(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
@@ -285,14 +367,25 @@ def _to_host(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def val_metrics(task: Task, params: Any) -> dict[str, float]:
+def val_metrics(task: Task, params: Any, model_state: Any = None) -> dict[str, float]:
     """``loss`` (mean cross-entropy) and ``accuracy`` on the held-out test images.
 
-    These are the metrics a ``ReduceOnPlateau*`` scheduler's ``monitor`` can name.
+    The model runs in evaluation mode with ``model_state`` (default: the initial one), over
+    chunks of at most :data:`EVAL_CHUNK` images. These are the metrics a ``ReduceOnPlateau*``
+    scheduler's ``monitor`` can name.
     """
-    batch = {"image": task.data["test_image"], "label": task.data["test_label"]}
-    loss, aux = task.evaluate(params, batch)
-    return {"loss": float(loss), "accuracy": float(aux["accuracy"])}
+    model_state = task.model_state if model_state is None else model_state
+    images, labels = task.data["test_image"], task.data["test_label"]
+    loss = accuracy = 0.0
+    for start in range(0, len(labels), EVAL_CHUNK):
+        batch = {
+            "image": images[start : start + EVAL_CHUNK],
+            "label": labels[start : start + EVAL_CHUNK],
+        }
+        chunk_loss, aux = task.evaluate(params, model_state, batch)
+        loss += float(chunk_loss) * len(batch["label"])
+        accuracy += float(aux["accuracy"]) * len(batch["label"])
+    return {"loss": loss / len(labels), "accuracy": accuracy / len(labels)}
 
 
 class _Progress:
@@ -428,9 +521,15 @@ def _start_state(
         iters_per_epoch=task.iters_per_epoch,
         batch_size=task.batch_size,
     )
-    state = jaxoptim.TrainState.create(params=task.params, tx=tx)
+    state = jaxoptim.TrainState.create(params=task.params, tx=tx, model_state=task.model_state)
     step_fn = jaxoptim.make_train_step(
-        task.loss_fn, tx, precision=task.precision, has_aux=True, param_kinds=task.kinds, mesh=mesh
+        task.train_loss,
+        tx,
+        precision=task.precision,
+        has_aux=True,
+        param_kinds=task.kinds,
+        mesh=mesh,
+        with_model_state=True,
     )
     if mesh is not None:
         from jaxoptim.train_step import shard_batch, shard_train_state
@@ -522,6 +621,10 @@ def train(
     work_dir.mkdir(parents=True, exist_ok=True)
     _check_run_seed(work_dir / "run.json", task.seed, resume, config, write=main)
     history: list[dict[str, Any]] = []
+    try:  # TextLoggerHook, TensorboardLoggerHook, ... besides log.jsonl; on process 0 only
+        writers = loggers.build_writers(cfg, work_dir) if main else []
+    except loggers.LoggerError as e:
+        raise CLIError(str(e)) from None
     bar = _Progress(main and (sys.stderr.isatty() if progress is None else progress), stop, it)
     accuracy, evaluated_at, saved_at = None, None, it if resume else None
     log_file = open(work_dir / "log.jsonl", "a") if main else contextlib.nullcontext()  # noqa: SIM115
@@ -533,6 +636,8 @@ def train(
             if log is not None:
                 log.write(json.dumps(record) + "\n")
                 log.flush()
+            for writer in writers:
+                writer.log(record)
 
         def save() -> int:
             jaxoptim.save_checkpoint(ckpt_dir, state, step=it, max_to_keep=settings.max_keep)
@@ -555,7 +660,7 @@ def train(
                     if not settings.ckpt_by_epoch and it % settings.ckpt_interval == 0:
                         saved_at = save()
                 if it == (epoch + 1) * ipe:
-                    val = val_metrics(task, state.params)
+                    val = val_metrics(task, state.params, state.model_state)
                     accuracy, evaluated_at = val["accuracy"], it
                     # mmengine's after_val_epoch: ReduceOnPlateau schedulers read the metrics
                     state = jaxoptim.report_val_metrics(tx, state, val)
@@ -564,7 +669,7 @@ def train(
                     if settings.ckpt_by_epoch and (epoch + 1) % settings.ckpt_interval == 0:
                         saved_at = save()
             if evaluated_at != it:
-                val = val_metrics(task, state.params)
+                val = val_metrics(task, state.params, state.model_state)
                 accuracy = val["accuracy"]
                 epoch = (it - 1) // ipe + 1 if it else 0
                 write({"mode": "val", "epoch": epoch, "iter": it, **val})
@@ -572,6 +677,8 @@ def train(
                 save()
         finally:
             bar.close()
+            for writer in writers:
+                writer.close()
     return {
         "state": state,
         "accuracy": accuracy,

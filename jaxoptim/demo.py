@@ -1,14 +1,18 @@
 """The demo task behind ``jaxoptim train``: scikit-learn's digits and small Flax models.
 
 The digits dataset (1797 grey 8x8 images of the digits 0-9) ships inside scikit-learn, so the
-demo needs no download. :data:`MODELS` is the registry a config's ``model = dict(type=...)``
-is resolved from; :class:`DigitsNet` exercises every paramwise rule: convolutions with biases,
-a depthwise convolution (``dwconv``), GroupNorm and LayerNorm (``norm``) and a Dense head.
+demo needs no download (:mod:`jaxoptim.data` registers it as the dataset ``digits``).
+:data:`MODELS` (:data:`jaxoptim.MODELS`) is the registry a config's ``model = dict(type=...)``
+is resolved from: the demo's models and yours, Flax linen or nnx module classes, registered
+through ``custom_imports``; :class:`DigitsNet` exercises every paramwise rule: convolutions
+with biases, a depthwise convolution (``dwconv``), GroupNorm and LayerNorm (``norm``) and a
+Dense head.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,9 +21,9 @@ import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
-from jaxoptim.registry import Registry
+from jaxoptim.registry import MODELS
 
-MODELS = Registry("model")
+__all__ = ["MODELS", "DigitsMLP", "DigitsNet", "build_model", "epoch_batches", "load_digits"]
 DATA_KEYS = ("type", "batch_size", "test_size", "seed")
 
 
@@ -114,34 +118,59 @@ class DigitsMLP(nn.Module):
         return nn.Dense(self.num_classes, dtype=self.dtype, name="head")(x)
 
 
-def build_model(model_cfg: Mapping[str, Any], **defaults: Any) -> nn.Module:
+def build_model(model_cfg: Mapping[str, Any], *, seed: int = 0, **defaults: Any) -> Any:
     """Builds a model from ``dict(type=..., **kwargs)`` through :data:`MODELS`.
+
+    A linen module class is constructed with the keyword arguments; an nnx module class also
+    gets ``rngs=nnx.Rngs(seed)`` (its ``__init__`` must take ``rngs``).
 
     Args:
       model_cfg: the config's ``model`` dict.
-      **defaults: keyword arguments used where the config gives none (e.g. ``dtype``).
+      seed: seeds an nnx module's ``rngs`` (a linen module is initialised later).
+      **defaults: keyword arguments used where the config gives none and the model takes
+        them (e.g. ``dtype``).
 
     Returns:
-      The Flax module.
+      The Flax linen or nnx module.
 
     Raises:
       KeyError: ``type`` is missing or not registered.
-      TypeError: the model does not take one of the given keys (the message names it).
+      TypeError: the model does not take one of the given keys (the message names it), or
+        the registered object is not a linen or nnx module class.
     """
+    from flax import nnx
+
     cfg = dict(model_cfg)
     if "type" not in cfg:
         raise KeyError("`model` needs a `type` key, e.g. model = dict(type='DigitsNet')")
     name = cfg.pop("type")
     cls = MODELS.lookup(name, key="model.type")
-    fields = getattr(cls, "__dataclass_fields__", {})
-    unknown = [k for k in cfg if k not in fields or k in ("parent", "name")]
+    is_nnx = isinstance(cls, type) and issubclass(cls, nnx.Module)
+    if is_nnx:
+        # the metaclass hides the signature: read __init__'s (its first parameter is self)
+        params = dict(list(inspect.signature(cls.__init__).parameters.items())[1:])
+        if "rngs" not in params:
+            raise TypeError(
+                f"model `{name}` is an nnx module whose __init__ takes no `rngs`: it is built "
+                f"as {name}(**model_kwargs, rngs=nnx.Rngs(seed))"
+            )
+        kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        fields = [k for k, p in params.items() if k != "rngs" and p.kind in kinds]
+    elif isinstance(cls, type) and issubclass(cls, nn.Module):
+        fields = [
+            k for k in getattr(cls, "__dataclass_fields__", {}) if k not in ("parent", "name")
+        ]
+    else:
+        raise TypeError(
+            f"model.type={name!r} is registered as {cls!r}, not a Flax linen or nnx Module class"
+        )
+    unknown = [k for k in cfg if k not in fields]
     if unknown:
-        known = sorted(k for k in fields if k not in ("parent", "name"))
-        raise TypeError(f"model `{name}` got unknown key(s) {unknown}; it takes {known}")
+        raise TypeError(f"model `{name}` got unknown key(s) {unknown}; it takes {sorted(fields)}")
     for key, value in defaults.items():
         if key in fields:
             cfg.setdefault(key, value)
-    return cls(**cfg)
+    return cls(**cfg, rngs=nnx.Rngs(seed)) if is_nnx else cls(**cfg)
 
 
 def load_digits(data_cfg: Mapping[str, Any]) -> dict[str, np.ndarray]:

@@ -3,8 +3,11 @@
 A :class:`Registry` maps names to callables. ``OPTIMIZERS`` maps a name to a callable taking
 torch's keyword arguments and returning an optax transformation (the built-ins are
 :class:`~jaxoptim.optimizer_base.OptimizerDef` instances, registered by the package's
-``__init__``); ``OPTIMIZER_BUILDERS`` maps a name to a constructor class. :func:`build_from_cfg`
-builds an object from a ``dict(type=..., **kwargs)`` config as mmcv 1.x does.
+``__init__``); ``OPTIMIZER_BUILDERS`` maps a name to a constructor class. ``MODELS`` (Flax
+linen or nnx module classes) and ``DATASETS`` (callables returning one split's images and
+labels) are what the ``jaxoptim train`` command builds a config's ``model`` and data from.
+:func:`build_from_cfg` builds an object from a ``dict(type=..., **kwargs)`` config as mmcv 1.x
+does.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["OPTIMIZERS", "OPTIMIZER_BUILDERS", "Registry", "build_from_cfg", "strip_scope"]
+__all__ = [
+    "DATASETS",
+    "MODELS",
+    "OPTIMIZERS",
+    "OPTIMIZER_BUILDERS",
+    "Registry",
+    "build_from_cfg",
+    "strip_scope",
+]
 
 # OpenMMLab projects whose registries an mmengine config may name as '<scope>.<Type>'
 SCOPES = (
@@ -351,3 +362,5 @@ def optax_alias(name: str) -> Callable[..., Any] | None:
 
 OPTIMIZERS = Registry("optimizer", resolve=optax_alias)
 OPTIMIZER_BUILDERS = Registry("optimizer builder")
+MODELS = Registry("model")  # the demo's models register in jaxoptim.demo
+DATASETS = Registry("dataset")  # the built-in datasets register in jaxoptim.data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -249,3 +250,302 @@ def test_train_runs_data_parallel_over_every_local_device(tmp_path):
         timeout=600,
     )
     assert "DATA-PARALLEL-OK" in out.stdout, out.stderr[-3000:]
+
+
+# ---- your own model (linen or nnx, registered through custom_imports) on your own arrays ----
+
+_USER_MODELS = """
+from typing import Any
+
+import flax.linen as nn
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from jaxoptim import DATASETS, MODELS
+
+
+@MODELS.register_module()
+class UserLinenNet(nn.Module):
+    num_classes: int = 3
+    dtype: Any = jnp.float32
+
+    @nn.compact
+    def __call__(self, x, train: bool = False):
+        x = nn.Dense(8, dtype=self.dtype)(x.reshape((x.shape[0], -1)))
+        x = nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=self.dtype)(x)
+        return nn.Dense(self.num_classes, dtype=self.dtype)(nn.relu(x))
+
+
+@MODELS.register_module()
+class UserNnxNet(nnx.Module):
+    def __init__(self, image_size=4, num_classes=3, dtype=jnp.float32, *, rngs):
+        self.fc = nnx.Linear(image_size * image_size, 8, dtype=dtype, rngs=rngs)
+        self.bn = nnx.BatchNorm(8, momentum=0.9, dtype=dtype, rngs=rngs)
+        self.head = nnx.Linear(8, num_classes, dtype=dtype, rngs=rngs)
+
+    def __call__(self, x):
+        return self.head(nnx.relu(self.bn(self.fc(x.reshape((x.shape[0], -1))))))
+
+
+@DATASETS.register_module()
+def user_blobs(split="train", path=None):
+    with np.load(path) as f:
+        return f["x_" + split], f["y_" + split]
+"""
+
+
+@pytest.fixture(scope="module")
+def user_dir(tmp_path_factory):
+    """A directory with the model module, blobs.npz (3 classes of 4x4 images) and configs."""
+    root = tmp_path_factory.mktemp("user")
+    (root / "user_models.py").write_text(_USER_MODELS)
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(3, 4, 4)).astype(np.float32)
+    arrays = {}
+    for split, n in (("train", 48), ("test", 24)):
+        labels = np.arange(n) % 3
+        arrays[f"x_{split}"] = centers[labels] + 0.3 * rng.normal(size=(n, 4, 4)).astype("f4")
+        arrays[f"y_{split}"] = labels.astype(np.int64)
+    np.savez(root / "blobs.npz", **arrays)
+    np.savez(root / "float_labels.npz", **{**arrays, "y_train": arrays["y_train"] * 1.0})
+    np.savez(root / "short_labels.npz", **{**arrays, "y_train": arrays["y_train"][:-1]})
+    for kind in ("Linen", "Nnx"):
+        (root / f"{kind.lower()}.py").write_text(
+            "custom_imports = dict(imports=['user_models'], allow_failed_imports=False)\n"
+            f"model = dict(type='User{kind}Net', num_classes=3)\n"
+            f"data = dict(type='NpzDataset', path={str(root / 'blobs.npz')!r}, batch_size=16)\n"
+            "optimizer = dict(type='SGD', lr=0.1)\n"
+            "runner = dict(type='IterBasedRunner', max_iters=6)\n"
+            "log_config = dict(interval=1)\n"
+            "checkpoint_config = dict(interval=100, by_epoch=False)\n"
+        )
+    return root
+
+
+def _cross_entropy(logits, labels):
+    import optax
+
+    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+
+
+@pytest.mark.parametrize("kind", ["linen", "nnx"])
+def test_train_a_user_model_on_an_npz(user_dir, tmp_path, kind):
+    """One SGD step of the user's model equals the step written by hand with flax's own API:
+    the logged loss, the parameters p - lr * grad, the BatchNorm statistics (train mode), and
+    the evaluation accuracy (eval mode, running statistics)."""
+    import jax.numpy as jnp
+    from flax import nnx
+
+    from jaxoptim import demo
+
+    result = cli.train(user_dir / f"{kind}.py", work_dir=tmp_path, max_iters=1, progress=False)
+    state = result["state"]
+    with np.load(user_dir / "blobs.npz") as f:
+        data = {
+            "train_image": f["x_train"],
+            "train_label": f["y_train"],
+            "test_image": f["x_test"],
+            "test_label": f["y_test"],
+        }
+    batch = next(demo.epoch_batches(data, 16, seed=0, epoch=0))
+    x, y = jnp.asarray(batch["image"]), jnp.asarray(batch["label"])
+    cls = jaxoptim.MODELS.get(f"User{kind.capitalize()}Net")
+    if kind == "linen":
+        model = cls(num_classes=3)
+        variables = model.init(jax.random.key(0), x, train=False)
+
+        def loss_fn(params):
+            logits, new = model.apply(
+                {"params": params, "batch_stats": variables["batch_stats"]},
+                x,
+                train=True,
+                mutable=["batch_stats"],
+            )
+            return _cross_entropy(logits, y), new
+
+        (loss, new), grads = jax.value_and_grad(loss_fn, has_aux=True)(variables["params"])
+        want = jax.tree.map(lambda p, g: p - 0.1 * g, variables["params"], grads)
+        want_stats, got_stats = new["batch_stats"], state.model_state["batch_stats"]
+        final = {"params": state.params, "batch_stats": got_stats}
+        logits = model.apply(final, jnp.asarray(data["test_image"]), train=False)
+    else:
+        model = cls(num_classes=3, rngs=nnx.Rngs(0))
+        model.train()
+        loss, grads = nnx.value_and_grad(lambda m: _cross_entropy(m(x), y))(model)
+        want = jax.tree.map(lambda p, g: p - 0.1 * g, nnx.state(model, nnx.Param), grads)
+        want_stats = nnx.state(model, nnx.BatchStat)
+        got_stats = state.model_state
+        nnx.update(model, state.params, state.model_state)
+        model.eval()
+        logits = model(jnp.asarray(data["test_image"]))
+    train = [r for r in result["history"] if r["mode"] == "train"]
+    np.testing.assert_allclose(train[0]["loss"], float(loss), rtol=1e-5)
+    got, expected = jax.tree_util.tree_leaves(state.params), jax.tree_util.tree_leaves(want)
+    assert len(got) == len(expected) == 6
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    stats = jax.tree_util.tree_leaves(want_stats), jax.tree_util.tree_leaves(got_stats)
+    assert len(stats[0]) == len(stats[1]) == 2  # mean and var
+    for a, b in zip(*stats, strict=True):
+        assert np.abs(np.asarray(a)).max() > 0
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    accuracy = float(jnp.mean(jnp.argmax(logits, -1) == data["test_label"]))
+    assert result["accuracy"] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_nnx_model_resumes_exactly_with_its_state(tmp_path):
+    """The example config (nnx: BatchNorm statistics and Dropout's key counter in the train
+    state): 2 iterations and a resumed run to 4 equal one run of 4."""
+    config = CONFIGS / "custom" / "my_model_npz.py"
+    opts = {"log_config.interval": 1, "log_config.hooks": []}
+    run = functools.partial(cli.train, config, cfg_options=opts, progress=False)
+    run(work_dir=tmp_path / "a", max_iters=2)
+    resumed = run(work_dir=tmp_path / "a", max_iters=4, resume=True)
+    straight = run(work_dir=tmp_path / "b", max_iters=4)
+    assert [r for r in _log(tmp_path / "a") if r["mode"] == "train"] == [
+        r for r in _log(tmp_path / "b") if r["mode"] == "train"
+    ]
+    assert int(straight["state"].model_state["dropout"]["rngs"]["count"].get_value()) == 4
+    for a, b in zip(
+        jax.tree_util.tree_leaves(resumed["state"]),
+        jax.tree_util.tree_leaves(straight["state"]),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_data_layouts_mmcv_mmengine_and_a_registered_dataset_agree(user_dir):
+    path = str(user_dir / "blobs.npz")
+    base = cli.load_config(user_dir / "nnx.py")
+    short = cli.build_task(base, init=False)
+    npz = dict(type="NpzDataset", path=path)
+    mmcv = {**base, "data": dict(batch_size=16, train=npz, test=npz)}
+    mmengine = {k: v for k, v in base.items() if k != "data"}
+    mmengine["train_dataloader"] = dict(
+        batch_size=16, num_workers=2, sampler=dict(type="DefaultSampler", shuffle=True), dataset=npz
+    )
+    mmengine["val_dataloader"] = dict(batch_size=1, dataset=npz)
+    blobs = {**base, "data": dict(type="user_blobs", path=path, batch_size=16)}
+    for cfg in (mmcv, mmengine, blobs):
+        task = cli.build_task(cfg, init=False)
+        assert task.batch_size == 16 and task.iters_per_epoch == 3
+        assert sorted(task.data) == sorted(short.data)
+        for key, value in short.data.items():
+            assert task.data[key].dtype == value.dtype
+            np.testing.assert_array_equal(task.data[key], value)
+    # uint8 images are scaled to [0, 1]
+    shipped = cli.build_task(cli.load_config(CONFIGS / "custom" / "my_model_npz.py"), init=False)
+    with np.load(CONFIGS / "custom" / "digits8x8.npz") as f:
+        np.testing.assert_array_equal(shipped.data["test_image"], f["x_test"] / np.float32(255))
+
+
+@pytest.mark.parametrize(
+    "options, names",
+    [
+        ({"model.image_size": 5}, ["'UserNnxNet' does not fit", "f32[16, 4, 4]"]),
+        ({"model.num_classes": 2}, ["outputs shape (16, 2)", "(16, 3)"]),
+        ({"model.width": 2}, ["width"]),
+        ({"data.path": "missing.npz"}, ["data", "missing.npz", "does not exist"]),
+        ({"data.image_key": "images"}, ["no array(s) ['images']", "x_train"]),
+        ({"data.path": "{dir}/float_labels.npz"}, ["integer class indices", "float64"]),
+        ({"data.path": "{dir}/short_labels.npz"}, ["one per image", "[47]"]),
+        ({"data.samples_per_gpu": 8}, ["samples_per_gpu", "data.batch_size"]),
+        ({"data.root": "x"}, ["['root']", "path"]),
+        ({"data.type": "Blobs"}, ["data.type='Blobs'", "NpzDataset"]),
+        (
+            {"log_config.hooks": [dict(type="WandbLoggerHook")]},
+            ["WandbLoggerHook", "TextLoggerHook", "TensorboardLoggerHook"],
+        ),
+        ({"log_config.hooks": [dict(type="TextLoggerHook", interval=5)]}, ["interval"]),
+        (
+            {"visualizer": dict(vis_backends=[dict(type="WandbVisBackend")])},
+            ["WandbVisBackend", "TensorboardVisBackend"],
+        ),
+    ],
+)
+def test_user_model_and_data_errors_are_one_line(user_dir, tmp_path, options, names):
+    options = {k: v.format(dir=user_dir) if isinstance(v, str) else v for k, v in options.items()}
+    with pytest.raises(Exception) as info:
+        cli.train(user_dir / "nnx.py", work_dir=tmp_path, cfg_options=options, progress=False)
+    assert getattr(info.value, "exit_code", 1) == 1
+    line = cli._one_line(info.value)
+    for name in names:
+        assert name in line, (name, line)
+
+
+def test_model_that_does_not_fit_the_data_is_one_line_from_the_command(user_dir, tmp_path):
+    out = _jaxoptim(
+        "train",
+        user_dir / "linen.py",
+        "--work-dir",
+        tmp_path,
+        "--cfg-options",
+        "model.num_classes=4",
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "jaxoptim: error: model 'UserLinenNet' outputs shape (16, 4) on the training images "
+        "f32[16, 4, 4], but the labels (0 to 2) need (16, 3): make the model output 3 classes "
+        "(e.g. model.num_classes=3)"
+    ]
+
+
+def test_tensorboard_event_files_hold_the_logged_scalars(tmp_path):
+    """TensorboardLoggerHook (mmcv) and TensorboardVisBackend (mmengine): the event files
+    read back give the warmup lr in closed form, the logged losses and the accuracy."""
+    from jaxoptim import loggers
+
+    hooks = [dict(type="TextLoggerHook"), dict(type="TensorboardLoggerHook")]
+    result = cli.train(
+        CONFIGS / "digits_demo.py",
+        work_dir=tmp_path,
+        max_iters=5,
+        cfg_options={"log_config.interval": 2, "log_config.hooks": hooks},
+        progress=False,
+    )
+    scalars = loggers.read_scalars(tmp_path / "tf_logs")
+    # mmcv's linear warmup (20 iterations from 0.1 x 0.05): iteration k trains with lr(k - 1)
+    lr = [(k, 0.05 * (1 - (1 - (k - 1) / 20) * 0.9)) for k in (2, 4, 5)]
+    assert [s for s, _ in scalars["train/lr"]] == [2, 4, 5]
+    np.testing.assert_allclose([v for _, v in scalars["train/lr"]], [v for _, v in lr], rtol=1e-6)
+    train = [r for r in _log(tmp_path) if r["mode"] == "train"]
+    assert scalars["train/loss"] == [(r["iter"], pytest.approx(r["loss"], rel=1e-6)) for r in train]
+    assert scalars["val/accuracy"] == [(5, pytest.approx(result["accuracy"], rel=1e-6))]
+    assert set(scalars) == {
+        "train/loss", "train/lr", "train/momentum", "train/grad_norm", "train/loss_scale",
+        "val/loss", "val/accuracy",
+    }  # fmt: skip
+    text = (tmp_path / "log.txt").read_text().splitlines()
+    assert [line.split("]  ")[0] for line in text] == [
+        "Epoch [1][iter 2", "Epoch [1][iter 4", "Epoch [1][iter 5", "Epoch(val) [1][iter 5",
+    ]  # fmt: skip
+    visualizer = dict(
+        type="Visualizer",
+        vis_backends=[dict(type="LocalVisBackend"), dict(type="TensorboardVisBackend")],
+    )
+    cli.train(
+        CONFIGS / "digits_demo_mmengine.py",
+        work_dir=tmp_path / "mmengine",
+        max_iters=2,
+        cfg_options={"log_config.interval": 1, "visualizer": visualizer},
+        progress=False,
+    )
+    scalars = loggers.read_scalars(tmp_path / "mmengine" / "vis_data")
+    np.testing.assert_allclose(
+        [v for _, v in scalars["train/lr"]], [0.05 * 0.1, 0.05 * (0.1 + 0.9 / 20)], rtol=1e-6
+    )
+
+
+def test_tensorboard_without_the_extra_names_the_pip_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)  # import tensorboardX fails
+    hooks = [dict(type="TensorboardLoggerHook")]
+    with pytest.raises(cli.CLIError) as info:
+        cli.train(
+            CONFIGS / "digits_demo.py",
+            work_dir=tmp_path,
+            cfg_options={"log_config.hooks": hooks},
+            progress=False,
+        )
+    line = str(info.value)
+    assert "log_config.hooks[0]" in line and "pip install 'jaxoptim[tensorboard]'" in line

@@ -20,7 +20,7 @@ from jaxoptim.optimizer_base import tree_names
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 # Modules next to the configs that configs import through `custom_imports` (not configs).
-CUSTOM_MODULES = {"custom/my_optimizer.py", "custom/my_constructor.py"}
+CUSTOM_MODULES = {"custom/my_optimizer.py", "custom/my_constructor.py", "custom/my_model.py"}
 IPE = 21  # digits: 1347 training images // batch_size 64
 EPOCHS = 12
 
@@ -70,6 +70,7 @@ EXPECTED = {
     "iter_based_poly.py": ([_poly(0), _poly(2)], M, "float32", 1.0, True),
     "custom/my_optimizer_digits.py": ([0.001, 0.001], None, "float32", 1.0, True),
     "custom/my_constructor_digits.py": ([0.02, 0.02], M, "float32", 1.0, True),
+    "custom/my_model_npz.py": (WARMUP, M, "float32", 1.0, True),
 }
 
 
@@ -137,7 +138,25 @@ def test_config_trains_three_iterations(name, tmp_path):
         assert "MyOptimizer" in jaxoptim.OPTIMIZERS
         # Adam-style steps move each parameter by at most lr per step: 3 steps of lr 1e-3
         assert all(1e-4 < change < 3.05e-3 for change in moved.values()), moved
+    if name == "custom/my_model_npz.py":
+        assert "MyNnxNet" in jaxoptim.MODELS
+        # BatchNorm statistics moved from their initial (0, 1); dropout drew 3 keys
+        bn = result["state"].model_state["bn"]
+        assert float(np.max(np.abs(np.asarray(bn["mean"].get_value())))) > 0
+        assert int(result["state"].model_state["dropout"]["rngs"]["count"].get_value()) == 3
     assert checkpoint.latest_step(tmp_path / "checkpoints") == 3
+
+
+def test_shipped_npz_is_the_digits_split():
+    """configs/custom/digits8x8.npz: the demo's stratified digits split as 8-bit pixels."""
+    from jaxoptim import data
+
+    with np.load(CONFIGS / "custom" / "digits8x8.npz") as f:
+        for split in ("train", "test"):
+            images, labels = data.digits(split)
+            assert f[f"x_{split}"].dtype == np.uint8 and f[f"x_{split}"].shape == images.shape[:3]
+            np.testing.assert_array_equal(f[f"x_{split}"], np.rint(images[..., 0] * 255))
+            np.testing.assert_array_equal(f[f"y_{split}"], labels)
 
 
 def test_inherited_configs_merge_as_the_seed_says():
