@@ -193,7 +193,11 @@ def _check_structure(saved: Any, target: Any, where: str, *, dtypes: bool = Fals
     With ``dtypes`` an array leaf's dtype must match too (orbax would cast it silently).
     """
     found = {path_name(p): m for p, m in jax.tree_util.tree_flatten_with_path(saved)[0]}
-    wanted = [(path_name(p), x) for p, x in jax.tree_util.tree_flatten_with_path(target)[0]]
+    # orbax saves an nnx Variable's value under the key 'value': name it so on both sides
+    wanted = [
+        (path_name(p) + (".value" if p and getattr(p[-1], "name", None) == "value" else ""), x)
+        for p, x in jax.tree_util.tree_flatten_with_path(target)[0]
+    ]
     problem = None
     for name, leaf in wanted:
         shape, dtype = _leaf_spec(leaf)

@@ -307,6 +307,8 @@ def make_train_step(
     configured = getattr(info, "precision", None)
     if precision is None:
         precision = configured or "float32"
+    elif precision not in _PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {sorted(_PRECISIONS)}")
     elif configured is not None and configured != precision:
         warnings.warn(
             f"the optimizer's config asks for {configured} compute, but this train step "
@@ -315,8 +317,6 @@ def make_train_step(
             UserWarning,
             stacklevel=2,
         )
-    if precision not in _PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not one of {sorted(_PRECISIONS)}")
     compute_dtype = _PRECISIONS[precision]
     if compute_dtype != jnp.float32:
         _patch_nnx_norms()
