@@ -29,6 +29,7 @@ import optax
 from jaxoptim import accumulation, clipping, loss_scale, mmengine_cfg, paramwise, schedules
 from jaxoptim import plateau as plateau_lib
 from jaxoptim.config import _DELETE_KEY, to_dict
+from jaxoptim.kinds import nnx_variable_class, check_trainable
 from jaxoptim.optimizer_base import (
     OptimizerDef,
     ParamGroups,
@@ -78,8 +79,10 @@ _FP16_HOOK_NO_OPS = ("coalesce", "bucket_size_mb", "distributed")
 class OptimizerInfo:
     """Static facts about a built optimizer (read by the train step; not part of the state).
 
-    ``precision`` is a hint from the config (an mmengine AmpOptimWrapper's ``dtype``: ``None``
-    means float16, autocast's default); ``clip_value`` is mmengine's value clipping;
+    ``precision`` is the compute dtype the config asks for (:func:`config_precision`: mmcv's
+    ``fp16`` / an Fp16OptimizerHook -> ``'float16'``, an mmengine AmpOptimWrapper -> its
+    ``dtype``, ``'float16'`` when ``None``, else ``'float32'``); ``make_train_step`` uses it
+    by default. ``clip_value`` is mmengine's value clipping;
     ``after_val`` is the validation step of ReduceOnPlateau schedulers
     (:func:`jaxoptim.report_val_metrics` calls it); ``shard_opt_state`` is mmengine's
     ``ZeroRedundancyOptimizer`` (``make_train_step`` with a mesh then shards the state).
@@ -94,7 +97,7 @@ class OptimizerInfo:
     momentum_scheduled: bool = False
     has_momentum: bool = False
     trainable: Callable[[Any], Any] | None = None
-    precision: str | None = None
+    precision: str = "float32"
     clip_value: float | None = None
     after_val: Callable[..., Any] | None = None
     shard_opt_state: bool = False
@@ -218,6 +221,81 @@ def drive_hyperparams(
 
 
 _SECTIONS = mmengine_cfg.MMCV_SECTIONS  # the mmcv-style sections make_optimizer reads
+# Every top-level key jaxoptim reads (make_optimizer, explain, plot, the CLI's own keys).
+_READ_SECTIONS = _SECTIONS + (
+    "optim_wrapper",
+    "param_scheduler",
+    "train_cfg",
+    "auto_scale_lr",
+    "custom_imports",
+    "precision",
+)
+# OpenMMLab's own top-level keys (mmcv 1.x / mmdet 2.x default_runtime and runners, mmengine's
+# Runner.from_cfg and its configs): never a misspelled section, however close ("log_config").
+_OPENMMLAB_SECTIONS = frozenset(
+    """model data dataset_type data_root img_norm_cfg train_pipeline test_pipeline
+    val_pipeline checkpoint_config log_config evaluation custom_hooks dist_params log_level
+    load_from resume_from resume workflow opencv_num_threads mp_start_method work_dir gpu_ids
+    gpu_id seed device total_epochs cudnn_benchmark find_unused_parameters persistent_workers
+    default_scope default_hooks env_cfg vis_backends visualizer log_processor train_dataloader
+    val_dataloader test_dataloader val_cfg test_cfg val_evaluator test_evaluator launcher
+    randomness experiment_name model_wrapper_cfg runner_type backend_args data_preprocessor
+    tta_model tta_pipeline compile strategy cfg_options norm_cfg""".split()
+)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions (``fp61`` is one edit from ``fp16``)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def check_section_names(cfg: Mapping[str, Any]) -> None:
+    """Raises on a top-level key that is a misspelling of a section jaxoptim reads.
+
+    A misspelled section (``lr_confg``) would otherwise be ignored and the run would train
+    without it (at a constant lr). A key within one edit (two for names longer than four
+    letters) of a section jaxoptim reads raises, unless it is one of OpenMMLab's own
+    top-level keys (``log_config`` is not a misspelled ``lr_config``).
+
+    Raises:
+      KeyError: naming the key and the section it resembles.
+    """
+    for key in cfg:
+        if not isinstance(key, str) or key in _READ_SECTIONS or key in _OPENMMLAB_SECTIONS:
+            continue
+        for section in _READ_SECTIONS:
+            if _edit_distance(key.lower(), section) <= (1 if len(section) <= 4 else 2):
+                raise KeyError(
+                    f"the config's top-level key `{key}` is not read by jaxoptim; did you mean "
+                    f"`{section}`? (a misspelled section would be ignored and the run would "
+                    "train without it)"
+                )
+
+
+def config_precision(cfg: Mapping[str, Any]) -> str:
+    """The compute dtype a config asks for, as a train-step precision.
+
+    mmcv 1.x: an ``fp16`` section (or an ``Fp16OptimizerHook``) means float16 compute
+    (``wrap_fp16_model``); mmengine: an ``AmpOptimWrapper`` computes in its ``dtype``
+    (float16 when ``None``, autocast's default); anything else is float32.
+
+    Examples:
+      >>> config_precision(dict(optimizer=dict(type='SGD', lr=0.1), fp16=dict(loss_scale=512.)))
+      'float16'
+      >>> config_precision(dict(type='SGD', lr=0.1))
+      'float32'
+    """
+    if "optim_wrapper" in cfg:
+        return mmengine_cfg.precision_hint(cfg) or "float32"
+    opt_cfg = cfg.get("optimizer_config") or {}
+    fp16_hook = isinstance(opt_cfg, Mapping) and "Fp16" in str(opt_cfg.get("type", ""))
+    return "float16" if cfg.get("fp16") is not None or fp16_hook else "float32"
 
 
 def _refuse_delete_directive(cfg: Mapping[str, Any], where: str = "") -> None:
@@ -246,6 +324,7 @@ def _split_config(cfg: Any) -> dict[str, Any]:
             f"make_optimizer: cfg must be a Mapping (dict or Config), got {type(cfg).__name__}"
         )
     cfg = to_dict(cfg)
+    check_section_names(cfg)
     if "optimizer" in cfg:
         full = cfg
     elif "type" in cfg:
@@ -480,6 +559,41 @@ def _loss_scaled_chain(unscale, clip, opt) -> optax.GradientTransformationExtraA
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+def _unbox(tree: Any) -> Any:
+    """``tree`` with every Flax nnx Variable replaced by its value (no-op without nnx)."""
+    variable = nnx_variable_class()
+    if variable is None or tree is None:
+        return tree
+    return jax.tree_util.tree_map(
+        lambda x: x.get_value() if isinstance(x, variable) else x,
+        tree,
+        is_leaf=lambda x: isinstance(x, variable),
+    )
+
+
+def _plain_params(tx: optax.GradientTransformationExtraArgs) -> Optimizer:
+    """``tx`` taking params and gradients as arrays or as Flax nnx Variables.
+
+    nnx hands ``init`` its ``Param`` Variables (``nnx.Optimizer``, ``nnx.split``) and may
+    re-wrap the state it keeps; the state is built from the values alone, so it has one
+    structure however the params come, and the updates come back in the gradients' structure.
+    """
+
+    def init_fn(params):
+        check_trainable(params, "make_optimizer(...).init")
+        return tx.init(_unbox(params))
+
+    def update_fn(updates, state, params=None, **extra_args):
+        plain = _unbox(updates)
+        new, state = tx.update(plain, state, _unbox(params), **extra_args)
+        given = jax.tree_util.tree_structure(updates)
+        if given != jax.tree_util.tree_structure(plain):  # put the Variables back
+            new = jax.tree_util.tree_unflatten(given, jax.tree_util.tree_leaves(new))
+        return new, state
+
+    return Optimizer(init_fn, update_fn)
+
+
 def make_optimizer(
     cfg: Mapping[str, Any],
     *,
@@ -521,6 +635,7 @@ def make_optimizer(
     """
     engine = None
     if isinstance(cfg, Mapping) and "optim_wrapper" in cfg:
+        check_section_names(cfg)
         engine = mmengine_cfg.translate(
             to_dict(cfg),
             max_iters=max_iters,
@@ -689,7 +804,7 @@ def make_optimizer(
         plateaus=plateaus,
         iters_per_epoch=engine.iters_per_epoch if engine is not None else None,
     )
-    built = Optimizer(tx.init, tx.update)
+    built = _plain_params(tx)
     built.info = OptimizerInfo(
         optimizer_type=opt_type,
         cumulative_iters=cumulative,
@@ -700,7 +815,7 @@ def make_optimizer(
         momentum_scheduled=momentum_fn is not None,
         has_momentum=has_momentum,
         trainable=trainable,
-        precision=engine.precision if engine is not None else None,
+        precision=engine.precision if engine is not None else config_precision(full),
         clip_value=engine.clip_value if engine is not None else None,
         after_val=after_val,
         shard_opt_state=engine.shard_opt_state if engine is not None else False,

@@ -31,6 +31,8 @@ When no kinds are given, :mod:`jaxoptim.paramwise` falls back to names (see
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -247,3 +249,61 @@ def _is_norm_name(component: str) -> bool:
     if _FLAX_NORM_NAME.fullmatch(component) or "norm" in component.lower():
         return True
     return any(_NORM_TOKEN.fullmatch(tok) for tok in component.lower().split("_"))
+
+
+def nnx_variable_class() -> type | None:
+    # no nnx Variable can exist before flax.nnx is imported: do not import it for the check
+    nnx = sys.modules.get("flax.nnx")
+    return getattr(nnx, "Variable", None)
+
+
+def check_trainable(tree: Any, where: str) -> None:
+    """Raises where ``tree``, given as the trainable params, holds model state.
+
+    A linen ``variables`` dict (``params`` beside ``batch_stats`` or another collection) or an
+    unfiltered ``nnx.split(model)`` would otherwise train silently wrong: the optimizer
+    weight-decays BatchNorm's running statistics and they stop following the data.
+
+    Args:
+      tree: what was given as the params.
+      where: the caller, for the message (``'TrainState.create'``).
+
+    Raises:
+      TypeError: a non-``params`` collection or an nnx Variable that is not an ``nnx.Param``;
+        the message names it and the fix.
+    """
+    if isinstance(tree, Mapping) and "params" in tree:
+        others = sorted(str(k) for k in tree if k != "params")
+        if others:
+            raise TypeError(
+                f"{where}: the params hold the linen collection(s) {others} beside 'params' "
+                "(a whole `variables` dict): pass variables['params'] as the params, and the "
+                "rest as TrainState.create(..., model_state=...) with "
+                "make_train_step(..., with_model_state=True); the optimizer would weight-decay "
+                "them otherwise"
+            )
+    variable = nnx_variable_class()
+    if variable is None:
+        return
+    from flax import nnx
+
+    leaves = jax.tree_util.tree_flatten_with_path(
+        tree, is_leaf=lambda x: isinstance(x, variable)
+    )[0]
+    state = [
+        (path, leaf)
+        for path, leaf in leaves
+        if isinstance(leaf, variable) and not isinstance(leaf, nnx.Param)
+    ]
+    if state:
+        from jaxoptim.optimizer_base import path_name
+
+        kinds = sorted({type(leaf).__name__ for _, leaf in state})
+        raise TypeError(
+            f"{where}: the params hold nnx {kinds} variable(s) (`{path_name(state[0][0])}`, "
+            f"{len(state)} in all), which are model state, not trainable parameters: split "
+            "the parameters out with `graphdef, params, model_state = nnx.split(model, "
+            "nnx.Param, ...)` (nnx.Optimizer: wrt=nnx.Param) and give model_state to "
+            "TrainState.create(..., model_state=...) with make_train_step(..., "
+            "with_model_state=True)"
+        )

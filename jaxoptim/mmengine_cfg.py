@@ -63,7 +63,7 @@ class Translated:
     Attributes:
       mmcv: ``optimizer``, ``optimizer_config`` and (AmpOptimWrapper) ``fp16`` sections.
       clip_value: ``clip_grad=dict(type='value', clip_value=v)``'s ``v``, or ``None``.
-      precision: AmpOptimWrapper's compute dtype as a train-step precision, or ``None``.
+      precision: the train-step precision: AmpOptimWrapper's compute dtype, else ``'float32'``.
       max_iters: the training length in iterations, when known.
       lr: the ``bases -> schedule`` factory of the lr schedulers, or ``None``.
       momentum: the same for the momentum schedulers (``momentum`` or ``betas[0]``).
@@ -77,7 +77,7 @@ class Translated:
 
     mmcv: dict[str, Any]
     clip_value: float | None
-    precision: str | None
+    precision: str
     max_iters: int | None
     lr: Callable[[np.ndarray], Callable[[Any], Any]] | None
     momentum: Callable[[np.ndarray], Callable[[Any], Any]] | None
@@ -412,7 +412,7 @@ def translate(
         "optimizer": optimizer,
         "optimizer_config": {"grad_clip": grad_clip, "cumulative_iters": counts},
     }
-    precision = None
+    precision = "float32"
     if kind == "AmpOptimWrapper":
         mmcv["fp16"] = {"loss_scale": wrapper.get("loss_scale", "dynamic")}
         dtype = wrapper.get("dtype")

@@ -34,6 +34,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jaxoptim import accumulation, clipping, loss_scale
 from jaxoptim.builder import HyperparamState
+from jaxoptim.kinds import check_trainable, nnx_variable_class
 from jaxoptim.optimizer_base import tree_names
 from jaxoptim.paramwise import match_kinds
 
@@ -70,6 +71,7 @@ class TrainState(struct.PyTreeNode):
                 f"TrainState.create: `tx` must be an optax transformation (e.g. "
                 f"make_optimizer(cfg)), got {type(tx).__name__}"
             )
+        check_trainable(params, "TrainState.create(params=...)")
         return cls(
             step=jnp.zeros([], jnp.int32),
             params=params,
@@ -264,7 +266,7 @@ def make_train_step(
     loss_fn: Callable[..., Any],
     tx: optax.GradientTransformation,
     *,
-    precision: str = "float32",
+    precision: str | None = None,
     has_aux: bool = False,
     param_kinds: Any = None,
     donate: bool = True,
@@ -279,10 +281,16 @@ def make_train_step(
       loss_fn: ``loss_fn(params, batch) -> loss`` or ``(loss, aux)`` with ``has_aux``.
       tx: the optimizer, normally from :func:`jaxoptim.make_optimizer`.
       precision: ``'float32'``, ``'bfloat16'`` or ``'float16'``: the dtype the loss function
-        computes in; master parameters, gradients and optimizer state stay float32.
+        computes in; master parameters, gradients and optimizer state stay float32. ``None``
+        (the default) takes the config's, ``tx.info.precision`` (mmcv ``fp16`` -> float16, an
+        mmengine AmpOptimWrapper -> its ``dtype``, else float32; float32 for a transformation
+        without ``info``); another value than the config's warns.
       has_aux: ``loss_fn`` returns ``(loss, aux)``; ``aux`` is returned in ``metrics['aux']``.
       param_kinds: the tree from :func:`jaxoptim.param_kinds`; its ``'norm'`` leaves stay float32.
-      donate: donate the input state's buffers to the output.
+      donate: donate the input state's buffers to the output (no copy of the params and
+        optimizer state per step): the arrays of the state given to ``step`` are deleted, so
+        keep only the returned state (and the params given to ``TrainState.create`` are gone
+        after the first step; copy them first if you need them).
       mesh: a device mesh for data parallelism: give the step a batch placed with
         :func:`shard_batch` and a state placed with :func:`shard_train_state`. Gradients are
         reduced by XLA, and the finiteness check sees the global gradients, so a non-finite
@@ -295,6 +303,10 @@ def make_train_step(
         ``(loss, new_model_state)`` (or ``(loss, (new_model_state, aux))`` with ``has_aux``):
         non-trainable collections such as BatchNorm's ``batch_stats``, carried in
         ``TrainState.model_state``. As in torch, they are updated on a skipped step too.
+        Flax nnx: ``graphdef, params, model_state = nnx.split(model, nnx.Param, ...)``, and
+        the loss merges them (``model = nnx.merge(graphdef, params, model_state)``) and
+        returns ``(loss, nnx.state(model, nnx.Not(nnx.Param)))``: BatchNorm's ``BatchStat``,
+        Dropout's ``RngState``.
 
     Returns:
       The jitted step. ``metrics`` has ``loss`` (unscaled, float32), ``grad_norm`` (global norm
@@ -305,25 +317,27 @@ def make_train_step(
       (an optimizer step happened: false inside an accumulation window or on a skip), and
       ``momentum`` when the optimizer has one.
     """
-    if precision not in _PRECISIONS:
+    info = getattr(tx, "info", None)
+    configured = getattr(info, "precision", None)
+    if precision is None:
+        precision = configured or "float32"
+    elif precision not in _PRECISIONS:
         raise ValueError(f"precision={precision!r} is not one of {sorted(_PRECISIONS)}")
+    elif configured is not None and configured != precision:
+        warnings.warn(
+            f"the optimizer's config asks for {configured} compute, but this train step "
+            f"computes in {precision}: leave make_train_step(..., precision=None) to use the "
+            "config's",
+            UserWarning,
+            stacklevel=2,
+        )
     compute_dtype = _PRECISIONS[precision]
     if compute_dtype != jnp.float32:
         _patch_nnx_norms()
-    info = getattr(tx, "info", None)
     if shard_opt_state is None:
         shard_opt_state = bool(getattr(info, "shard_opt_state", False))
     cumulative = info.cumulative_iters if info is not None else 1
     max_iters = info.max_iters if info is not None else None
-    hinted = getattr(info, "precision", None)
-    if hinted is not None and hinted != precision:
-        warnings.warn(
-            f"the optimizer's config asks for {hinted} compute (an AmpOptimWrapper's `dtype`), "
-            f"but this train step computes in {precision}: pass "
-            "make_train_step(..., precision=tx.info.precision)",
-            UserWarning,
-            stacklevel=2,
-        )
 
     def run_loss(params, model_state, batch):
         if compute_dtype != jnp.float32:
@@ -331,6 +345,9 @@ def make_train_step(
             batch = jax.tree_util.tree_map(
                 lambda x: x.astype(compute_dtype) if _is_float(x) else x, batch
             )
+        # fresh nnx Variables of this trace: nnx refuses to mutate (BatchNorm's statistics)
+        # Variables that belong to the enclosing jit's trace
+        model_state = jax.tree_util.tree_map(lambda x: x, model_state)
         token = _CAST_NNX_NORMS.set(compute_dtype != jnp.float32)
         try:
             with nn.intercept_methods(_norm_outputs_to_input_dtype):
@@ -372,7 +389,8 @@ def make_train_step(
         return norm / scale
 
     def step(state: TrainState, batch: Any):
-        if cumulative > 1 and with_model_state and "batch_stats" in state.model_state:
+        check_trainable(state.params, "make_train_step: state.params")
+        if cumulative > 1 and with_model_state and _has_batch_stats(state.model_state):
             warnings.warn(accumulation.BATCHNORM_WARNING, UserWarning, stacklevel=2)
         if info is not None and info.detect_anomalous_params:
             from jaxoptim.unused import log_unused_params
@@ -410,6 +428,18 @@ def make_train_step(
         return new_state, metrics
 
     return jax.jit(step, donate_argnums=(0,) if donate else ())
+
+
+def _has_batch_stats(model_state: Any) -> bool:
+    if isinstance(model_state, Mapping) and "batch_stats" in model_state:
+        return True
+    variable = nnx_variable_class()
+    if variable is None:
+        return False
+    from flax import nnx
+
+    leaves = jax.tree_util.tree_leaves(model_state, is_leaf=lambda x: isinstance(x, variable))
+    return any(isinstance(x, nnx.BatchStat) for x in leaves)
 
 
 def _metrics(state, opt_state, loss, scale, cumulative, max_iters) -> dict[str, jax.Array]:

@@ -228,9 +228,9 @@ _SHARDED = textwrap.dedent(
     tx = make_optimizer(cfg)
     batch = {"x": jnp.asarray(rng.normal(size=(64, 8)), jnp.float32),
              "y": jnp.asarray(rng.normal(size=(64, 4)), jnp.float32)}
-    single = make_train_step(loss_fn, tx, donate=False)
+    single = make_train_step(loss_fn, tx, donate=False, precision="float32")
     mesh = Mesh(np.array(jax.devices()), ("data",))
-    sharded = make_train_step(loss_fn, tx, donate=False, mesh=mesh, shard_opt_state=True)
+    sharded = make_train_step(loss_fn, tx, donate=False, mesh=mesh, shard_opt_state=True, precision="float32")
     s1 = TrainState.create(params=w, tx=tx)
     s8 = shard_train_state(TrainState.create(params=w, tx=tx), mesh, shard_opt_state=True)
     for i in range(5):
