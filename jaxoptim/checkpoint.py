@@ -132,7 +132,7 @@ def save_checkpoint(
     if max_to_keep is not None and (not isinstance(max_to_keep, int) or max_to_keep < 1):
         raise ValueError(f"`max_to_keep` must be None or a positive int, got {max_to_keep!r}")
     mgr = _manager(directory, max_to_keep, for_save=True)
-    if not mgr.save(int(step), args=ocp.args.PyTreeSave(state)):
+    if not mgr.save(int(step), args=ocp.args.PyTreeSave(jax.tree.map(_key_data, state))):
         raise ValueError(
             f"checkpoint step {step} was not saved in {_key(directory)!r}: steps must increase "
             f"and the latest saved step is {mgr.latest_step()}"
@@ -269,13 +269,38 @@ def _finish_leaf(value: Any, leaf: Any) -> Any:
     return value
 
 
+def _is_key(leaf: Any) -> bool:
+    dtype = getattr(leaf, "dtype", None)
+    return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+
+
+def _key_data(leaf: Any) -> Any:
+    """A typed PRNG key (an nnx ``RngState``, say) as the uint32 array orbax saves for it."""
+    if not _is_key(leaf):
+        return leaf
+    if isinstance(leaf, jax.ShapeDtypeStruct):
+        return jax.eval_shape(jax.random.key_data, leaf)
+    return jax.random.key_data(leaf)
+
+
+def _rewrap_key(value: Any, leaf: Any) -> Any:
+    if not _is_key(leaf):
+        return value
+    # a ShapeDtypeStruct target has no key_impl(); its key dtype carries the implementation
+    impl = leaf.dtype._impl if isinstance(leaf, jax.ShapeDtypeStruct) else jax.random.key_impl(leaf)
+    return jax.random.wrap_key_data(jnp.asarray(value), impl=impl)
+
+
 def _restore(mgr: Any, step: int, target: Any, where: str) -> Any:
-    _check_structure(mgr.item_metadata(step).tree, target, where, dtypes=True)
-    restore_args = jax.tree.map(_restore_arg, target)
+    # typed PRNG keys travel as their key data (what orbax writes) and are wrapped back after
+    target_data = jax.tree.map(_key_data, target)
+    _check_structure(mgr.item_metadata(step).tree, target_data, where, dtypes=True)
+    restore_args = jax.tree.map(_restore_arg, target_data)
     restored = mgr.restore(
-        step, args=ocp.args.PyTreeRestore(item=target, restore_args=restore_args)
+        step, args=ocp.args.PyTreeRestore(item=target_data, restore_args=restore_args)
     )
-    return jax.tree.map(_finish_leaf, restored, target)
+    restored = jax.tree.map(_finish_leaf, restored, target_data)
+    return jax.tree.map(_rewrap_key, restored, target)
 
 
 def restore_checkpoint(
