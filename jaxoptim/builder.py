@@ -29,7 +29,7 @@ import optax
 from jaxoptim import accumulation, clipping, loss_scale, mmengine_cfg, paramwise, schedules
 from jaxoptim import plateau as plateau_lib
 from jaxoptim.config import _DELETE_KEY, to_dict
-from jaxoptim.kinds import nnx_variable_class, check_trainable
+from jaxoptim.kinds import check_trainable, nnx_variable_class
 from jaxoptim.optimizer_base import (
     OptimizerDef,
     ParamGroups,
@@ -249,7 +249,9 @@ def _edit_distance(a: str, b: str) -> int:
     d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
     return d[-1][-1]

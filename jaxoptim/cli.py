@@ -39,7 +39,7 @@ import numpy as np
 import optax
 
 import jaxoptim
-from jaxoptim import checkpoint, demo, distributed, loggers, mmengine_cfg
+from jaxoptim import builder, checkpoint, demo, distributed, loggers, mmengine_cfg
 from jaxoptim import config as config_lib
 from jaxoptim import data as data_lib
 
@@ -182,11 +182,8 @@ def _check_keys(section: str, value: Any, allowed: Sequence[str]) -> dict:
 
 def _precision(cfg: Mapping) -> str:
     precision = cfg.get("precision")
-    if precision is None:
-        if "optim_wrapper" in cfg:  # mmengine: AmpOptimWrapper's dtype (None: float16)
-            return mmengine_cfg.precision_hint(cfg) or "float32"
-        # mmcv semantics: an `fp16` section means fp16 training.
-        return "float16" if cfg.get("fp16") is not None else "float32"
+    if precision is None:  # the config's: mmcv's fp16 / an AmpOptimWrapper's dtype
+        return builder.config_precision(cfg)
     if precision not in PRECISIONS:
         raise CLIError(f"precision: {precision!r} is not one of {list(PRECISIONS)}")
     return precision

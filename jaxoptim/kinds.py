@@ -287,9 +287,9 @@ def check_trainable(tree: Any, where: str) -> None:
         return
     from flax import nnx
 
-    leaves = jax.tree_util.tree_flatten_with_path(
-        tree, is_leaf=lambda x: isinstance(x, variable)
-    )[0]
+    leaves = jax.tree_util.tree_flatten_with_path(tree, is_leaf=lambda x: isinstance(x, variable))[
+        0
+    ]
     state = [
         (path, leaf)
         for path, leaf in leaves

@@ -298,3 +298,43 @@ def test_runner_max_iters_reaches_the_schedule():
         updates, state = tx.update({"w": jnp.ones(1)}, state, params)
         lrs.append(-float(updates["w"][0]))
     np.testing.assert_allclose(lrs, [1.0, 0.75, 0.5, 0.25], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "key,section",
+    [
+        ("lr_confg", "lr_config"),
+        ("optimizer_cofig", "optimizer_config"),
+        ("momentum_confg", "momentum_config"),
+        ("fp61", "fp16"),
+        ("param_schedulr", "param_scheduler"),
+    ],
+)
+def test_a_misspelled_section_raises_naming_both(key, section):
+    """A misspelled section would be ignored: the run would train at a constant lr."""
+    cfg = {
+        "optimizer": dict(type="SGD", lr=0.1),
+        "runner": dict(type="IterBasedRunner", max_iters=10),
+        key: dict(policy="step", step=[5], by_epoch=False),
+    }
+    with pytest.raises(KeyError, match=rf"`{key}`.*did you mean `{section}`"):
+        make_optimizer(cfg)
+    engine = {
+        "optim_wrapper": dict(optimizer=dict(type="SGD", lr=0.1)),
+        "train_cfg": dict(type="IterBasedTrainLoop", max_iters=10),
+        key: dict(),
+    }
+    with pytest.raises(KeyError, match=rf"`{key}`"):
+        make_optimizer(engine)
+
+
+def test_openmmlab_keys_near_a_section_are_not_misspellings():
+    # log_config is one edit from lr_config, and every mmcv config has it
+    cfg = dict(
+        optimizer=dict(type="SGD", lr=0.1),
+        log_config=dict(interval=10),
+        checkpoint_config=dict(interval=1),
+        lr_config=dict(policy="step", step=[5], by_epoch=False),
+        runner=dict(type="IterBasedRunner", max_iters=10),
+    )
+    assert make_optimizer(cfg).info.max_iters == 10

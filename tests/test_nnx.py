@@ -100,8 +100,10 @@ def test_nnx_optimizer_50_updates_equal_tx_update(name):
 @pytest.mark.parametrize("name", ["SGD", "AdamW", "Muon", "Adafactor"])
 def test_flax_train_state_50_updates_equal_tx_update(name):
     tx = jaxoptim.make_optimizer(_cfg(name))
-    params = {"body": {"kernel": jnp.linspace(-1, 1, 24).reshape(4, 6), "bias": jnp.zeros(6)},
-              "head": {"kernel": jnp.linspace(1, -1, 18).reshape(6, 3)}}
+    params = {
+        "body": {"kernel": jnp.linspace(-1, 1, 24).reshape(4, 6), "bias": jnp.zeros(6)},
+        "head": {"kernel": jnp.linspace(1, -1, 18).reshape(6, 3)},
+    }
     state = train_state.TrainState.create(apply_fn=None, params=params, tx=tx)
 
     @jax.jit
@@ -141,8 +143,9 @@ class CNN(nnx.Module):
 
 
 CNN_CFG = dict(
-    optimizer=dict(type="AdamW", lr=1e-2, weight_decay=0.05,
-                   paramwise_cfg=dict(norm_decay_mult=0.0)),
+    optimizer=dict(
+        type="AdamW", lr=1e-2, weight_decay=0.05, paramwise_cfg=dict(norm_decay_mult=0.0)
+    ),
     optimizer_config=dict(grad_clip=dict(max_norm=5.0), cumulative_iters=3),
     fp16=dict(loss_scale="dynamic"),
     lr_config=dict(policy="CosineAnnealing", min_lr=0.0, by_epoch=False),
@@ -172,8 +175,10 @@ def _setup():
 
 def _batch(i):
     rng = np.random.default_rng(i)
-    return {"x": jnp.asarray(rng.normal(size=(8, 6, 6, 1)), jnp.float32),
-            "y": jnp.asarray(rng.integers(0, 3, 8), jnp.int32)}
+    return {
+        "x": jnp.asarray(rng.normal(size=(8, 6, 6, 1)), jnp.float32),
+        "y": jnp.asarray(rng.integers(0, 3, 8), jnp.int32),
+    }
 
 
 def _train(step, state, start, stop):
@@ -208,8 +213,12 @@ def test_nnx_batchnorm_dropout_float16_accumulation_resume_is_bitwise(tmp_path):
     leaves = jax.tree_util.tree_leaves(
         (whole.params, whole.model_state, whole.opt_state),
     )
-    leaves = [np.asarray(jax.random.key_data(x)) if jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
-              else np.asarray(x) for x in leaves]
+    leaves = [
+        np.asarray(jax.random.key_data(x))
+        if jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
+        else np.asarray(x)
+        for x in leaves
+    ]
     assert len(leaves) == len(resumed.files)
     for i, want in enumerate(leaves):
         np.testing.assert_array_equal(resumed[f"a{i}"], want)
@@ -223,6 +232,10 @@ if __name__ == "__main__":
     warnings.simplefilter("ignore")
     final = _resume(sys.argv[1])
     leaves = jax.tree_util.tree_leaves((final.params, final.model_state, final.opt_state))
-    leaves = [np.asarray(jax.random.key_data(x)) if jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
-              else np.asarray(x) for x in leaves]
+    leaves = [
+        np.asarray(jax.random.key_data(x))
+        if jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
+        else np.asarray(x)
+        for x in leaves
+    ]
     np.savez(sys.argv[2], **{f"a{i}": x for i, x in enumerate(leaves)})

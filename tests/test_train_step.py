@@ -230,7 +230,8 @@ _SHARDED = textwrap.dedent(
              "y": jnp.asarray(rng.normal(size=(64, 4)), jnp.float32)}
     single = make_train_step(loss_fn, tx, donate=False, precision="float32")
     mesh = Mesh(np.array(jax.devices()), ("data",))
-    sharded = make_train_step(loss_fn, tx, donate=False, mesh=mesh, shard_opt_state=True, precision="float32")
+    sharded = make_train_step(loss_fn, tx, donate=False, mesh=mesh, shard_opt_state=True,
+                              precision="float32")
     s1 = TrainState.create(params=w, tx=tx)
     s8 = shard_train_state(TrainState.create(params=w, tx=tx), mesh, shard_opt_state=True)
     for i in range(5):
@@ -465,3 +466,110 @@ def test_a_precision_the_config_asks_for_and_the_step_ignores_warns():
         warnings.simplefilter("error")
         make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx, precision=tx.info.precision)
         make_train_step(lambda p, b: jnp.sum(p["w"] * b), make_optimizer(dict(type="SGD", lr=0.1)))
+
+
+_ZERO_STEP = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import Mesh
+    import jaxoptim
+    from jaxoptim.train_step import shard_batch, shard_train_state
+    mesh = Mesh(np.array(jax.devices()[:4]), ("data",))
+    params = {"a": jnp.ones((8, 4)), "b": jnp.zeros((4,))}
+    tx = jaxoptim.make_optimizer(dict(optim_wrapper=dict(optimizer=dict(
+        type="ZeroRedundancyOptimizer", optimizer_type="AdamW", lr=1e-2))))
+    step = jaxoptim.make_train_step(
+        lambda p, x: jnp.mean((x @ p["a"] + p["b"]) ** 2), tx, mesh=mesh)
+    state = shard_train_state(jaxoptim.TrainState.create(params=params, tx=tx), mesh,
+                              shard_opt_state=tx.info.shard_opt_state)
+    x = shard_batch(jnp.ones((8, 8)), mesh)
+    for _ in range(3):
+        state, _ = step(state, x)
+    print("CACHE", step._cache_size())
+    print("REPLICATED", all(p.sharding.is_fully_replicated
+                            for p in jax.tree_util.tree_leaves(state.params)))
+    """
+)
+
+
+def test_zero_redundancy_step_keeps_params_replicated_and_compiles_once():
+    """mmengine's ZeroRedundancyOptimizer (ZeRO-1) shards only the optimizer state.
+
+    Expected: ``make_train_step(mesh=...)`` with ``tx.info.shard_opt_state`` keeps the params
+    replicated as ``shard_train_state`` placed them, so the second step reuses the first
+    compilation (the no-recompile check of optax's tests). Actual (before the fix): the sharded
+    moments propagate into the parameter update, the step returns params split over ``data``,
+    and the second step recompiles for the new input sharding (cache size 2).
+    """
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _ZERO_STEP], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "CACHE" in out.stdout, out.stderr[-3000:]
+    assert "CACHE 1" in out.stdout and "REPLICATED True" in out.stdout, out.stdout
+
+
+# --- the config's precision, and model state given as params ---
+
+
+def test_an_mmcv_fp16_config_computes_in_float16():
+    """mmcv's ``fp16`` section means float16 compute (``wrap_fp16_model``), not a float32 step
+    with a loss scaler; ``tx.info.precision`` says so and the step takes it by default."""
+    tx = make_optimizer(dict(optimizer=dict(type="SGD", lr=0.1), fp16=dict(loss_scale=512.0)))
+    assert tx.info.precision == "float16"
+    seen = []
+
+    def loss_fn(params, batch):
+        seen.append((params["w"].dtype, batch.dtype))
+        return jnp.sum(params["w"] * batch).astype(jnp.float32)
+
+    step = make_train_step(loss_fn, tx)
+    state = TrainState.create(params={"w": jnp.ones(4)}, tx=tx)
+    state, metrics = step(state, jnp.ones(4))
+    assert seen == [(jnp.float16, jnp.float16)]
+    assert state.params["w"].dtype == jnp.float32  # float32 master weights
+    assert float(metrics["loss_scale"]) == 512.0
+    for cfg, want in [
+        (dict(optimizer=dict(type="SGD", lr=0.1)), "float32"),
+        (
+            dict(
+                optimizer=dict(type="SGD", lr=0.1),
+                optimizer_config=dict(type="Fp16OptimizerHook", loss_scale="dynamic"),
+            ),
+            "float16",
+        ),
+        (
+            dict(optim_wrapper=dict(type="AmpOptimWrapper", optimizer=dict(type="SGD", lr=0.1))),
+            "float16",
+        ),  # dtype=None: autocast's float16
+        (dict(optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1))), "float32"),
+    ]:
+        assert make_optimizer(cfg).info.precision == want, cfg
+
+
+def test_a_step_in_another_precision_than_the_fp16_config_warns():
+    tx = make_optimizer(dict(optimizer=dict(type="SGD", lr=0.1), fp16=dict(loss_scale="dynamic")))
+    with pytest.warns(UserWarning, match="asks for float16 compute.*computes in float32"):
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx, precision="float32")
+
+
+def test_linen_variables_given_as_params_raise_naming_the_collection():
+    """A whole linen ``variables`` dict as the params would weight-decay BatchNorm's running
+    statistics (1.0 -> 0.73 in three AdamW steps) and stop them following the data."""
+    import flax.linen as nn
+
+    class Net(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(2)(nn.BatchNorm(use_running_average=False)(x))
+
+    variables = Net().init(jax.random.key(0), jnp.ones((4, 3)))
+    tx = make_optimizer(dict(type="AdamW", lr=1e-2, weight_decay=0.1))
+    match = r"\['batch_stats'\].*variables\['params'\].*with_model_state"
+    with pytest.raises(TypeError, match=match):
+        TrainState.create(params=variables, tx=tx)
+    with pytest.raises(TypeError, match=match):
+        tx.init(variables)
+    TrainState.create(params=variables["params"], tx=tx)  # the fix works
