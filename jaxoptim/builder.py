@@ -422,6 +422,7 @@ def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """
     full = dict(cfg)
     runner = full.get("runner")
+    _refuse_ipu(runner)
     for key in ("total_epochs", "total_iters"):
         value = full.get(key)
         if value is not None and (
@@ -473,6 +474,25 @@ def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
                 f"Set `by_epoch` in {lacking} explicitly"
             )
     return full
+
+
+# mmcv's IPU runners (IPUEpochBasedRunner / IPUIterBasedRunner, which mmcls 0.x's train script
+# makes of the runner on device='ipu') read these keys: poptorch's model split and options.
+_IPU_RUNNER_KEYS = ("ipu_model_cfg", "options_cfg", "modules_to_record")
+
+
+def _refuse_ipu(runner: Any) -> None:
+    if not isinstance(runner, Mapping):
+        return
+    kind = runner.get("type")
+    ipu_keys = [k for k in _IPU_RUNNER_KEYS if k in runner]
+    if ipu_keys or (isinstance(kind, str) and strip_scope(kind).startswith("IPU")):
+        raise ValueError(
+            f"runner (type={kind!r}, keys {ipu_keys}) is an IPU runner: mmcv's IPU runners and "
+            "wrappers run the model through poptorch on Graphcore IPUs (their options_cfg sets "
+            "gradient accumulation, replication and half-precision accumulators), which is out "
+            "of jaxoptim's scope; remove the IPU keys to train the same optimizer on JAX devices"
+        )
 
 
 def _policy_by_epoch(conf: Mapping[str, Any], kind: str) -> Any:

@@ -29,7 +29,8 @@ trains iteration ``i``):
   runner type containing ``IterBased``, as ``IterBasedRunner`` does: ``before_run``, never
   ``before_train_epoch``, and ``runner.epoch`` = the passes its ``IterLoader`` completed before
   fetching iteration ``i``'s batch, ``(i - 1) // epoch_length`` (0 for ``i = 0``);
-  ``runner.max_epochs`` is ``None`` there.
+  ``runner.max_epochs`` is ``None`` there, and ``lr_config.by_epoch`` defaults to ``False``
+  (``IterBasedRunner.register_training_hooks``; ``momentum_config`` keeps the hook's ``True``).
 * mmengine: the real parameter schedulers built as ``Runner._build_param_scheduler`` builds them
   (``end`` defaults to the loop's max epochs / iterations; ``IterBasedTrainLoop`` has one epoch)
   over a torch optimizer, stepped as ``ParamSchedulerHook`` steps them: per-iteration schedulers
@@ -164,7 +165,10 @@ def mmcv_schedule(cfg: dict, epoch_length: int):
     runner = StandInRunner(optimizer, max_epochs, max_iters, epoch_length)
     hooks, names = [], ["lr"]
     if cfg.get("lr_config") is not None:
-        hooks.append(mmcv_hook(cfg["lr_config"], "lr"))
+        lr_config = dict(cfg["lr_config"])
+        if iter_based:  # IterBasedRunner.register_training_hooks; momentum_config is not defaulted
+            lr_config.setdefault("by_epoch", False)
+        hooks.append(mmcv_hook(lr_config, "lr"))
     if cfg.get("momentum_config") is not None:
         hooks.append(mmcv_hook(cfg["momentum_config"], "momentum"))
         names.append("momentum")
