@@ -386,6 +386,12 @@ def translate(
       {'grad_clip': {'max_norm': 1.0}, 'cumulative_iters': 1}
     """
     mixed = [k for k in MMCV_SECTIONS if k in cfg]
+    wrapper = cfg.get("optim_wrapper")
+    if "optimizer" in mixed and isinstance(wrapper, Mapping):
+        # mmselfsup 1.x writes `optimizer = dict(...)` as a variable that `optim_wrapper` then
+        # uses; mmengine's Runner never reads a top-level `optimizer`
+        if cfg["optimizer"] == wrapper.get("optimizer"):
+            mixed.remove("optimizer")
     if mixed:
         raise KeyError(
             f"the config has `optim_wrapper` (mmengine) and {mixed} (mmcv 1.x): write one style "
