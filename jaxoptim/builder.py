@@ -170,6 +170,10 @@ def drive_hyperparams(
             hp[key] = jnp.broadcast_to(jnp.asarray(fn(iteration), jnp.float32), (len(hp[key]),))
             if plateau is not None and key in plateau:
                 hp[key] = hp[key] * plateau[key].scale
+        fixed = [i for i, v in enumerate(pg.lr) if isinstance(v, paramwise.FixedLr)]
+        if fixed and "lr" in fns:  # SimSiamHook's groups: the schedules leave them alone
+            held = jnp.asarray([pg.lr[i] for i in fixed], jnp.float32)
+            hp["lr"] = hp["lr"].at[np.asarray(fixed)].set(held)
         return hp
 
     def init_fn(params):
@@ -653,9 +657,10 @@ def make_optimizer(
       >>> optax.apply_updates(params, updates)['w']
       Array([0.9, 0.9, 0.9], dtype=float32)
     """
-    engine = None
+    engine = hook_lr = None
     if isinstance(cfg, Mapping) and "optim_wrapper" in cfg:
         check_section_names(cfg)
+        hook_lr = mmengine_cfg.simsiam_lr(cfg)  # SimSiamHook's lr for fix_lr groups
         engine = mmengine_cfg.translate(
             to_dict(cfg),
             max_iters=max_iters,
@@ -692,7 +697,8 @@ def make_optimizer(
         hp = factory.hyperparams(**optimizer)
 
         def groups(tree):
-            return paramwise.groups_from_table(constructor(tree, param_kinds), factory, hp)
+            table = paramwise.fix_lrs(constructor(tree, param_kinds), hook_lr)
+            return paramwise.groups_from_table(table, factory, hp)
 
         groups = cached_groups(groups)
         opt = torch_transform(factory, hp, groups=groups)
@@ -701,7 +707,7 @@ def make_optimizer(
     else:
 
         def groups(tree):
-            table = constructor(tree, param_kinds)
+            table = paramwise.fix_lrs(constructor(tree, param_kinds), hook_lr)
             return paramwise.groups_from_table(table, None, optimizer)
 
         groups = cached_groups(groups)

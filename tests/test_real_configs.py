@@ -144,3 +144,58 @@ def test_rejected_configs_say_why(path):
     for call in calls:
         with pytest.raises(ValueError, match=REJECTED[path]):
             call()
+
+
+# Records with a `fix_lr` group (SimSiam) that jaxoptim cannot build yet, and why.
+FIXED_KNOWN: dict[str, str] = {
+    # mmselfsup 0.x's own DefaultOptimizerConstructor (regular-expression `paramwise_options`)
+    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py": "paramwise-options",  # noqa: E501
+    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py": "paramwise-options",  # noqa: E501
+}
+
+
+def _fixed_cases():
+    params = []
+    for path, record in sorted(CONFIGS.items()):
+        for length, sched in record.get("schedules", {}).items():
+            if "fixed_lr" not in EXPECTED["schedules"].get(sched.get("id"), {}):
+                continue
+            marks = []
+            if path in FIXED_KNOWN:
+                marks.append(pytest.mark.xfail(strict=True, reason=FIXED_KNOWN[path]))
+            params.append(pytest.param(path, sched["id"], int(length), marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("path, sched_id, length", _fixed_cases())
+def test_fix_lr_groups_follow_simsiam_hook(path, sched_id, length):
+    """make_optimizer's fix_lr group (SimSiamHook) and the scheduled one, at every iteration."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxoptim import make_optimizer
+
+    expected = EXPECTED["schedules"][sched_id]
+    cfg = _load(path)
+    wrapper = cfg.get("optim_wrapper") or {}
+    custom = (wrapper.get("paramwise_cfg") or {}).get("custom_keys") or {}
+    (key,) = [k for k, v in custom.items() if v.get("fix_lr")] or ["predictor"]
+    params = {"backbone": {"kernel": jnp.ones((2, 2))}, key: {"kernel": jnp.ones(2)}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = make_optimizer(cfg, iters_per_epoch=length)
+        state = tx.init(params)
+    grads = jax.tree.map(jnp.zeros_like, params)
+
+    def step(state, _):
+        _, state = tx.update(grads, state, params)
+        return state, state.hyperparams["lr"]
+
+    run = jax.jit(lambda s: jax.lax.scan(step, s, length=expected["max_iters"])[1])
+    lrs = np.asarray(run(state))
+    # group 0 is the optimizer's own, group 1 the fix_lr one (a group of its own even while
+    # its lr equals the scheduled one)
+    assert lrs.shape == (expected["max_iters"], 2)
+    iterations = np.asarray(expected["iterations"])
+    np.testing.assert_allclose(lrs[iterations, 0], expected["lr"], rtol=1e-6, atol=0)
+    np.testing.assert_allclose(lrs[iterations, 1], expected["fixed_lr"], rtol=1e-6, atol=0)
