@@ -318,6 +318,18 @@ def _optimizer_hyperparams(opt_type: Any) -> tuple[dict[str, Any], frozenset[str
     return defaults, frozenset(p.name for p in params if p.kind in named)
 
 
+def _refuse_paramwise_options(optimizer_cfg: Mapping[str, Any]) -> None:
+    """mmselfsup 0.x's own DefaultOptimizerConstructor reads ``optimizer.paramwise_options``."""
+    if "paramwise_options" in optimizer_cfg:
+        raise ValueError(
+            "optimizer.paramwise_options is mmselfsup 0.x's constructor (regular-expression keys, "
+            "every matching one applies its options, `*_mult` multiplies the optimizer's value, "
+            "other keys such as fix_lr go into the param group), which jaxoptim does not "
+            "implement; write paramwise_cfg=dict(custom_keys=...) (substring keys, the longest "
+            "wins; fix_lr needs the mmengine dialect)"
+        )
+
+
 def _check_number(where: str, value: Any, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
@@ -385,6 +397,7 @@ class DefaultOptimizerConstructor:
             raise TypeError(
                 f"paramwise_cfg should be None or a dict, but got {type(paramwise_cfg).__name__}"
             )
+        _refuse_paramwise_options(optimizer_cfg)
         self.optimizer_cfg = dict(optimizer_cfg)
         self.paramwise_cfg = dict(paramwise_cfg or {})
         # optax factories name it `learning_rate`
@@ -751,6 +764,7 @@ def explain(
     else:
         raise KeyError("explain: cfg needs an `optimizer` key (full config) or a `type` key")
     optimizer = _plain(optimizer)
+    _refuse_paramwise_options(optimizer)
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
     kind = optimizer.get("type")

@@ -167,6 +167,16 @@ def _fixed_cases():
     return params
 
 
+@pytest.mark.parametrize(
+    "path", sorted(p for p, r in FIXED_KNOWN.items() if r == "paramwise-options")
+)
+def test_paramwise_options_are_refused_naming_them(path):
+    from jaxoptim import make_optimizer
+
+    with pytest.raises(ValueError, match="paramwise_options is mmselfsup 0.x's constructor"):
+        make_optimizer(_load(path), iters_per_epoch=3)
+
+
 @pytest.mark.parametrize("path, sched_id, length", _fixed_cases())
 def test_fix_lr_groups_follow_simsiam_hook(path, sched_id, length):
     """make_optimizer's fix_lr group (SimSiamHook) and the scheduled one, at every iteration."""
