@@ -170,6 +170,10 @@ def drive_hyperparams(
             hp[key] = jnp.broadcast_to(jnp.asarray(fn(iteration), jnp.float32), (len(hp[key]),))
             if plateau is not None and key in plateau:
                 hp[key] = hp[key] * plateau[key].scale
+        fixed = [i for i, v in enumerate(pg.lr) if isinstance(v, paramwise.FixedLr)]
+        if fixed and "lr" in fns:  # SimSiamHook's groups: the schedules leave them alone
+            held = jnp.asarray([pg.lr[i] for i in fixed], jnp.float32)
+            hp["lr"] = hp["lr"].at[np.asarray(fixed)].set(held)
         return hp
 
     def init_fn(params):
@@ -424,6 +428,7 @@ def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """
     full = dict(cfg)
     runner = full.get("runner")
+    _refuse_ipu(runner)
     for key in ("total_epochs", "total_iters"):
         value = full.get(key)
         if value is not None and (
@@ -475,6 +480,25 @@ def runner_defaults(cfg: Mapping[str, Any]) -> dict[str, Any]:
                 f"Set `by_epoch` in {lacking} explicitly"
             )
     return full
+
+
+# mmcv's IPU runners (IPUEpochBasedRunner / IPUIterBasedRunner, which mmcls 0.x's train script
+# makes of the runner on device='ipu') read these keys: poptorch's model split and options.
+_IPU_RUNNER_KEYS = ("ipu_model_cfg", "options_cfg", "modules_to_record")
+
+
+def _refuse_ipu(runner: Any) -> None:
+    if not isinstance(runner, Mapping):
+        return
+    kind = runner.get("type")
+    ipu_keys = [k for k in _IPU_RUNNER_KEYS if k in runner]
+    if ipu_keys or (isinstance(kind, str) and strip_scope(kind).startswith("IPU")):
+        raise ValueError(
+            f"runner (type={kind!r}, keys {ipu_keys}) is an IPU runner: mmcv's IPU runners and "
+            "wrappers run the model through poptorch on Graphcore IPUs (their options_cfg sets "
+            "gradient accumulation, replication and half-precision accumulators), which is out "
+            "of jaxoptim's scope; remove the IPU keys to train the same optimizer on JAX devices"
+        )
 
 
 def _policy_by_epoch(conf: Mapping[str, Any], kind: str) -> Any:
@@ -635,9 +659,10 @@ def make_optimizer(
       >>> optax.apply_updates(params, updates)['w']
       Array([0.9, 0.9, 0.9], dtype=float32)
     """
-    engine = None
+    engine = hook_lr = None
     if isinstance(cfg, Mapping) and "optim_wrapper" in cfg:
         check_section_names(cfg)
+        hook_lr = mmengine_cfg.simsiam_lr(cfg)  # SimSiamHook's lr for fix_lr groups
         engine = mmengine_cfg.translate(
             to_dict(cfg),
             max_iters=max_iters,
@@ -674,7 +699,8 @@ def make_optimizer(
         hp = factory.hyperparams(**optimizer)
 
         def groups(tree):
-            return paramwise.groups_from_table(constructor(tree, param_kinds), factory, hp)
+            table = paramwise.fix_lrs(constructor(tree, param_kinds), hook_lr)
+            return paramwise.groups_from_table(table, factory, hp)
 
         groups = cached_groups(groups)
         opt = torch_transform(factory, hp, groups=groups)
@@ -683,7 +709,7 @@ def make_optimizer(
     else:
 
         def groups(tree):
-            table = constructor(tree, param_kinds)
+            table = paramwise.fix_lrs(constructor(tree, param_kinds), hook_lr)
             return paramwise.groups_from_table(table, None, optimizer)
 
         groups = cached_groups(groups)

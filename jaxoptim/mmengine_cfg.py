@@ -386,6 +386,12 @@ def translate(
       {'grad_clip': {'max_norm': 1.0}, 'cumulative_iters': 1}
     """
     mixed = [k for k in MMCV_SECTIONS if k in cfg]
+    wrapper = cfg.get("optim_wrapper")
+    if "optimizer" in mixed and isinstance(wrapper, Mapping):
+        # mmselfsup 1.x writes `optimizer = dict(...)` as a variable that `optim_wrapper` then
+        # uses; mmengine's Runner never reads a top-level `optimizer`
+        if cfg["optimizer"] == wrapper.get("optimizer"):
+            mixed.remove("optimizer")
     if mixed:
         raise KeyError(
             f"the config has `optim_wrapper` (mmengine) and {mixed} (mmcv 1.x): write one style "
@@ -449,3 +455,77 @@ def precision_hint(cfg: Mapping[str, Any]) -> str | None:
     if not isinstance(wrapper, Mapping) or strip_scope(wrapper.get("type")) != "AmpOptimWrapper":
         return None
     return _DTYPES.get(wrapper.get("dtype"))
+
+
+_SIMSIAM_KEYS = ("type", "fix_pred_lr", "lr", "adjust_by_epoch", "priority")
+
+
+def simsiam_lr(cfg: Mapping[str, Any]) -> float | None:
+    """The lr that an mmengine config's ``SimSiamHook`` holds its ``fix_lr`` groups at.
+
+    mmpretrain's / mmselfsup 1.x's ``SimSiamHook(fix_pred_lr, lr, adjust_by_epoch=True)`` sets
+    the lr of every param group with ``fix_lr=True`` (a ``custom_keys`` entry) to ``lr`` before
+    each epoch, or before each iteration with ``adjust_by_epoch=False``; the parameter
+    schedulers step after them. Those groups therefore train at ``lr`` throughout when the hook
+    acts before every iteration or when the lr changes only between epochs (epoch-based
+    schedulers, not converted, in an epoch loop). In between, mmengine's chained update would
+    scale the reset value within each epoch: that is refused.
+
+    Returns:
+      The hook's ``lr``, or ``None`` without a SimSiamHook (or with ``fix_pred_lr=False``).
+
+    Raises:
+      KeyError, TypeError, ValueError: a malformed hook, or a schedule it does not hold.
+    """
+    hooks = cfg.get("custom_hooks") or []
+    if not isinstance(hooks, (list, tuple)):
+        return None  # not ours to check: mmengine reads custom_hooks
+    found = [
+        h
+        for h in hooks
+        if isinstance(h, Mapping) and strip_scope(str(h.get("type", ""))) == "SimSiamHook"
+    ]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise ValueError(f"custom_hooks: {len(found)} SimSiamHooks; one sets the fixed lr")
+    hook = found[0]
+    _unknown("custom_hooks SimSiamHook", hook, _SIMSIAM_KEYS)
+    for key in ("fix_pred_lr", "lr"):
+        if key not in hook:
+            raise KeyError(f"custom_hooks SimSiamHook needs `{key}`")
+    fix, by_epoch = hook["fix_pred_lr"], hook.get("adjust_by_epoch", True)
+    for key, value in (("fix_pred_lr", fix), ("adjust_by_epoch", by_epoch)):
+        if not isinstance(value, bool):
+            raise TypeError(f"custom_hooks SimSiamHook.{key} must be a bool, got {value!r}")
+    lr = hook["lr"]
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+        raise ValueError(f"custom_hooks SimSiamHook.lr must be a number >= 0, got {lr!r}")
+    if not fix:
+        return None
+    if by_epoch:
+        train_cfg = cfg.get("train_cfg") or {}
+        loop = strip_scope(train_cfg.get("type")) if isinstance(train_cfg, Mapping) else None
+        epoch_loop = _TRAIN_LOOPS.get(loop, train_cfg.get("by_epoch", True))
+        schedulers = cfg.get("param_scheduler") or []
+        schedulers = [schedulers] if isinstance(schedulers, Mapping) else schedulers
+        within = [
+            s.get("type")
+            for s in schedulers
+            if isinstance(s, Mapping)
+            and _schedules_lr(s)
+            and (not s.get("by_epoch", True) or s.get("convert_to_iter_based", False))
+        ]
+        if within or (schedulers and not epoch_loop):
+            raise ValueError(
+                "custom_hooks SimSiamHook(adjust_by_epoch=True) resets the fix_lr groups only "
+                f"at each epoch's start, but {within or 'the IterBasedTrainLoop'} changes the lr "
+                "within epochs: mmengine would scale the reset lr until the next epoch. Set "
+                "adjust_by_epoch=False (reset before every iteration: a constant lr)"
+            )
+    return float(lr)
+
+
+def _schedules_lr(scheduler: Mapping[str, Any]) -> bool:
+    kind = strip_scope(str(scheduler.get("type", "")))
+    return kind.endswith("LR") or scheduler.get("param_name") == "lr"

@@ -649,7 +649,16 @@ def _validate(where: str, kind: str, o: dict, scale: int, length: int) -> None:
         if kind == "CosineAnnealing":
             t_max = o["T_max"]
             if t_max is not None and t_max != 0:
-                o["T_max"] = _positive_int(where, o, "T_max") * scale
+                # mmengine takes a float too (T_max=4.5 epochs), scaled as given by
+                # convert_to_iter_based, into the cosine: the ratios telescope to its closed form
+                t_max = _number(where, o, "T_max", lo=0) * scale
+                o["T_max"] = int(t_max) if float(t_max).is_integer() else t_max
+                if isinstance(o["T_max"], float) and length - 1 > t_max:
+                    raise ValueError(
+                        f"{where}.T_max={t_max!r} (in steps) is fractional and shorter than the "
+                        f"window ({length} steps): past it mmengine's chained cosine depends on "
+                        "float remainders; give a whole T_max or end the window at T_max"
+                    )
             else:  # mmengine: `T_max or (end - begin)`
                 o["T_max"] = length
         else:

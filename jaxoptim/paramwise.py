@@ -60,8 +60,10 @@ from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
 __all__ = [
     "DefaultOptimizerConstructor",
     "ParamRow",
+    "FixedLr",
     "ParamTable",
     "explain",
+    "fix_lrs",
     "groups_from_table",
     "param_leaves",
 ]
@@ -99,6 +101,48 @@ class ParamRow:
     rule: str = "default"
     kind: str | None = None
     extras: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    fix_lr: bool = False
+
+
+class FixedLr(float):
+    """A group lr that SimSiamHook holds: the lr schedules leave that group at this value."""
+
+    def __repr__(self) -> str:
+        return f"FixedLr({float(self)!r})"
+
+
+def fix_lrs(table: ParamTable, hook_lr: float | None) -> ParamTable:
+    """The table with SimSiamHook's lr on the rows a ``fix_lr=True`` custom key decided.
+
+    mmpretrain's / mmselfsup's ``SimSiamHook(fix_pred_lr=True, lr=...)`` sets the lr of every
+    param group whose ``fix_lr`` is true to its ``lr`` before each epoch (and iteration), so
+    those groups train at that lr whatever the schedule does (:func:`jaxoptim.mmengine_cfg.
+    simsiam_lr` checks that the schedule lets it). Without the hook the flag is inert in
+    mmengine (a group key nothing reads): the rows keep their lr, with a warning.
+
+    Args:
+      table: the constructor's table.
+      hook_lr: the hook's ``lr``, or ``None`` without a fixing SimSiamHook.
+    """
+    fixed = [row for row in table if row.fix_lr and not row.frozen]
+    if not fixed:
+        return table
+    if hook_lr is None:
+        warnings.warn(
+            f"paramwise_cfg: custom key fix_lr=True on {[r.name for r in fixed][:3]} does "
+            "nothing without custom_hooks=[dict(type='SimSiamHook', fix_pred_lr=True, lr=...)] "
+            "(mmengine only stores the flag): those parameters follow the lr schedule",
+            UserWarning,
+            stacklevel=2,
+        )
+        return table
+    rows = [
+        dataclasses.replace(row, lr=FixedLr(hook_lr), rule=f"{row.rule}+fix_lr (SimSiamHook)")
+        if row.fix_lr and not row.frozen
+        else row
+        for row in table
+    ]
+    return table.with_rows(rows)
 
 
 class ParamTable(Sequence):
@@ -274,6 +318,18 @@ def _optimizer_hyperparams(opt_type: Any) -> tuple[dict[str, Any], frozenset[str
     return defaults, frozenset(p.name for p in params if p.kind in named)
 
 
+def _refuse_paramwise_options(optimizer_cfg: Mapping[str, Any]) -> None:
+    """mmselfsup 0.x's own DefaultOptimizerConstructor reads ``optimizer.paramwise_options``."""
+    if "paramwise_options" in optimizer_cfg:
+        raise ValueError(
+            "optimizer.paramwise_options is mmselfsup 0.x's constructor (regular-expression keys, "
+            "every matching one applies its options, `*_mult` multiplies the optimizer's value, "
+            "other keys such as fix_lr go into the param group), which jaxoptim does not "
+            "implement; write paramwise_cfg=dict(custom_keys=...) (substring keys, the longest "
+            "wins; fix_lr needs the mmengine dialect)"
+        )
+
+
 def _check_number(where: str, value: Any, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
@@ -341,6 +397,7 @@ class DefaultOptimizerConstructor:
             raise TypeError(
                 f"paramwise_cfg should be None or a dict, but got {type(paramwise_cfg).__name__}"
             )
+        _refuse_paramwise_options(optimizer_cfg)
         self.optimizer_cfg = dict(optimizer_cfg)
         self.paramwise_cfg = dict(paramwise_cfg or {})
         # optax factories name it `learning_rate`
@@ -400,6 +457,17 @@ class DefaultOptimizerConstructor:
             for mult in ("lr_mult", "decay_mult", "lr", "weight_decay"):
                 if mult in entry:
                     _check_number(f"custom_keys[{key!r}].{mult}", entry[mult])
+            if not isinstance(entry.get("fix_lr", False), bool):
+                raise TypeError(
+                    f"paramwise_cfg: `custom_keys[{key!r}].fix_lr` must be a bool, "
+                    f"got {entry['fix_lr']!r}"
+                )
+            if "fix_lr" in entry and self.dialect == "mmcv":
+                raise TypeError(
+                    f"paramwise_cfg: custom_keys[{key!r}].fix_lr: mmcv 1.x's constructor drops it "
+                    "(SimSiamHook never sees it); it is an mmengine custom key: "
+                    "paramwise_cfg=dict(..., dialect='mmengine')"
+                )
             if not isinstance(entry.get("frozen", False), bool):
                 raise TypeError(
                     f"paramwise_cfg: `custom_keys[{key!r}].frozen` must be a bool, "
@@ -437,7 +505,7 @@ class DefaultOptimizerConstructor:
             return
         for key, entry in self.custom_keys.items():
             for k in entry:
-                if k not in _CUSTOM_ENTRY_KEYS and k not in accepted:
+                if k not in (*_CUSTOM_ENTRY_KEYS, "fix_lr") and k not in accepted:
                     raise TypeError(
                         f"paramwise_cfg: custom_keys[{key!r}].{k} is not a hyperparameter of "
                         f"{self.optimizer_cfg['type']!r} (it takes {sorted(accepted)})"
@@ -505,6 +573,8 @@ class DefaultOptimizerConstructor:
             extras = {k: v for k, v in entry.items() if k not in _CUSTOM_ENTRY_KEYS}
             lr = extras.pop("lr", lr)
             wd = extras.pop("weight_decay", wd)
+            if extras.pop("fix_lr", False):  # the group's flag, read by SimSiamHook
+                return ParamRow(name, shape, lr, wd, False, rule, kind, extras, fix_lr=True)
         return ParamRow(name, shape, lr, wd, False, rule, kind, extras)
 
     def _rule_row(self, name: str, shape: tuple[int, ...], kind: str | None) -> ParamRow:
@@ -594,8 +664,15 @@ def groups_from_table(
             leaves.append(LeafGroup(frozen=True))
             continue
         lr = base_lr if row.lr is None else row.lr
-        if lr not in lrs:
+        # a FixedLr is its own group even where its value equals a scheduled one
+        same = [
+            i
+            for i, v in enumerate(lrs)
+            if v == lr and isinstance(v, FixedLr) == isinstance(lr, FixedLr)
+        ]
+        if not same:
             lrs.append(lr)
+            same = [len(lrs) - 1]
         overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in row.extras.items()}
         momentum_index = 0
         if momentum_key is not None and momentum_key in overrides:
@@ -615,7 +692,7 @@ def groups_from_table(
         if defn is not None and items not in checked:
             _check_overrides(defn, hp, row, overrides)
             checked.add(items)
-        leaves.append(LeafGroup(lrs.index(lr), momentum_index, items, False))
+        leaves.append(LeafGroup(same[0], momentum_index, items, False))
     return ParamGroups(leaves=tuple(leaves), lr=tuple(lrs), momentum=tuple(momenta))
 
 
@@ -666,6 +743,7 @@ def explain(
     """
     if not isinstance(cfg, Mapping):
         raise TypeError(f"explain: cfg must be a mapping, got {type(cfg).__name__}")
+    hook_lr = None
     if "optim_wrapper" in cfg:
         from jaxoptim import mmengine_cfg  # an mmengine config: paramwise_cfg beside optimizer
 
@@ -673,6 +751,7 @@ def explain(
             raise TypeError(f"optim_wrapper must be a dict, got {cfg['optim_wrapper']!r}")
         ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
         optimizer = mmengine_cfg.optimizer_section(cfg["optim_wrapper"], lr_scale=ratio)
+        hook_lr = mmengine_cfg.simsiam_lr(cfg)
     elif "optimizer" in cfg:
         from jaxoptim import mmengine_cfg  # mmdet 2.x's auto_scale_lr
 
@@ -685,6 +764,7 @@ def explain(
     else:
         raise KeyError("explain: cfg needs an `optimizer` key (full config) or a `type` key")
     optimizer = _plain(optimizer)
+    _refuse_paramwise_options(optimizer)
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
     kind = optimizer.get("type")
@@ -696,7 +776,7 @@ def explain(
         constructor_name, key="constructor"
     )
     constructor = constructor_cls(optimizer, paramwise_cfg)
-    table = constructor(params, param_kinds=param_kinds)
+    table = fix_lrs(constructor(params, param_kinds=param_kinds), hook_lr)
     return _explain_leaves(table, optimizer)
 
 

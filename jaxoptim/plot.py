@@ -36,7 +36,8 @@ def schedule_values(
         ``iters_per_epoch``).
       max_iters: the length to evaluate; default from ``cfg.runner``.
       iters_per_epoch: iterations per epoch (by_epoch policies, ``runner.max_epochs``).
-      base_lr: the base lr (a number or per-group array); default ``optimizer.lr``.
+      base_lr: the base lr (a number or per-group array); default ``optimizer.lr``, or the
+        default of the optimizer type (torch's ``Adam``: 1e-3) where the config sets none.
       base_momentum: the base momentum; default ``optimizer.momentum`` or ``betas[0]``.
       batch_size: the samples of one iteration, for ``auto_scale_lr`` (as ``make_optimizer``).
 
@@ -66,7 +67,7 @@ def schedule_values(
     from jaxoptim.builder import runner_defaults
 
     cfg = runner_defaults(cfg)  # mmcv's runners' by_epoch defaults, as make_optimizer
-    optimizer = cfg.get("optimizer") or {}
+    optimizer = _with_defaults(cfg.get("optimizer") or {}, cfg.get("momentum_config") is not None)
     ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
     if ratio is not None and base_lr is None:
         optimizer = mmengine_cfg.scale_lrs(dict(optimizer), ratio)
@@ -112,7 +113,7 @@ def _mmengine_values(engine, base_lr, base_momentum):
     """:func:`schedule_values` for a translated mmengine config."""
     if engine.max_iters is None:
         raise ValueError("plot: no length: pass max_iters or set train_cfg")
-    optimizer = engine.mmcv["optimizer"]
+    optimizer = _with_defaults(engine.mmcv["optimizer"], engine.momentum is not None)
     iterations = jnp.arange(engine.max_iters)
     values = {"iteration": np.arange(engine.max_iters)}
     bases = {
@@ -137,6 +138,31 @@ def _mmengine_values(engine, base_lr, base_momentum):
                 (engine.max_iters,) + base.shape
             )
     return values
+
+
+def _with_defaults(optimizer: Mapping[str, Any], momentum: bool) -> dict[str, Any]:
+    """``optimizer`` with the lr (and momentum) its type defaults to where it sets none.
+
+    torch fills a param group from the optimizer's defaults (``Adam``: ``lr=1e-3``,
+    ``betas=(0.9, 0.999)``), and the lr hooks / parameter schedulers start from the group's
+    value, as ``make_optimizer`` does. The momentum is looked up only for a ``momentum``
+    schedule.
+    """
+    from jaxoptim.paramwise import _optimizer_hyperparams
+
+    out = dict(optimizer)
+    if "lr" not in out and "learning_rate" in out:
+        out["lr"] = out["learning_rate"]
+    wanted = [] if "lr" in out else ["lr"]
+    if momentum and "momentum" not in out and "betas" not in out:
+        wanted += ["momentum", "betas"]
+    if out.get("type") is None or not wanted:
+        return out
+    defaults, _ = _optimizer_hyperparams(out["type"])
+    for key in wanted:
+        if defaults.get(key) is not None:
+            out[key] = defaults[key]
+    return out
 
 
 def _f32(x):

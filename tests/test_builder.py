@@ -277,6 +277,9 @@ def test_delete_in_a_section_make_optimizer_does_not_read_is_left_alone():
         (dict(max_iters=1e3), ValueError, r"runner.max_iters must be a positive int, got 1000.0"),
         (dict(max_epochs=0), ValueError, r"runner.max_epochs must be a positive int"),
         (dict(type=3, max_iters=10), TypeError, r"runner.type"),
+        # mmcv's IPU runners (poptorch): out of scope, said so
+        (dict(type="IPUIterBasedRunner", max_iters=10), ValueError, r"IPU runner.*out of"),
+        (dict(type="IterBasedRunner", max_iters=10, options_cfg={}), ValueError, r"'options_cfg'"),
     ],
 )
 def test_runner_section_is_checked(runner, error, pattern):

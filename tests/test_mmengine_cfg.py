@@ -235,7 +235,8 @@ def test_cli_trains_schedules_and_explains_an_mmengine_config(tmp_path):
     [
         (dict(_cfg(), lr_config=dict(policy="step", step=[1])), KeyError,
          r"optim_wrapper.*lr_config"),
-        (dict(_cfg(), optimizer=SGD), KeyError, r"optim_wrapper.*\['optimizer'\]"),
+        # a top-level `optimizer` other than the wrapper's (equal: mmselfsup 1.x's variable)
+        (dict(_cfg(), optimizer=dict(SGD, lr=0.2)), KeyError, r"optim_wrapper.*\['optimizer'\]"),
         (dict(optim_wrapper=dict(type="ApexOptimWrapper", optimizer=SGD)), KeyError,
          "ApexOptimWrapper"),
         (dict(optim_wrapper=dict(type="OptimWrapper")), KeyError, "needs an `optimizer`"),
@@ -286,6 +287,12 @@ def test_cli_trains_schedules_and_explains_an_mmengine_config(tmp_path):
 def test_bad_configs_raise_naming_the_key(cfg, error, match):
     with pytest.raises(error, match=match):
         jaxoptim.make_optimizer(cfg)
+
+
+def test_a_top_level_optimizer_the_wrapper_reuses_is_mmengines_unread_variable():
+    # mmselfsup 1.x: `optimizer = dict(...)`, then `optim_wrapper = dict(optimizer=optimizer)`
+    t = mmengine_cfg.translate(dict(_cfg(), optimizer=dict(SGD)))
+    assert t.mmcv["optimizer"]["lr"] == SGD["lr"]
 
 
 def test_by_epoch_default_end_needs_the_loop_length():

@@ -7,8 +7,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+import torch
 from _example_models import TORCH_TO_FLAX, linen_example, nnx_example
 
+import jaxoptim
 from jaxoptim import OPTIMIZER_BUILDERS, explain
 from jaxoptim.optimizer_base import LeafGroup, torch_transform
 from jaxoptim.optimizers import SGD, AdamW
@@ -288,6 +290,7 @@ def test_str_to_dicts_and_group_lookup():
         "rule": "norm_decay_mult",
         "kind": "norm",
         "extras": {},
+        "fix_lr": False,
     }
     with pytest.raises(KeyError, match="bn.bais"):
         table.group("bn.bais")
@@ -581,3 +584,110 @@ def test_lars_exclude_custom_key_skips_the_trust_ratio_like_mmpretrain():
     ref = optax.lars(0.5, weight_decay=1e-2, trust_coefficient=1e-3, eps=0.0, momentum=0.9)
     want, _ = ref.update(grads["fc"], ref.init(params["fc"]), params["fc"])
     np.testing.assert_allclose(updates["fc"]["kernel"], want["kernel"], rtol=1e-5)
+
+
+# ---- fix_lr custom key + SimSiamHook (mmpretrain / mmselfsup 1.x SimSiam) -----------------
+
+
+def _simsiam_cfg(hook=None, scheduler=None, **train_cfg):
+    cfg = dict(
+        optim_wrapper=dict(
+            optimizer=dict(type="SGD", lr=0.05, momentum=0.9, weight_decay=1e-4),
+            paramwise_cfg=dict(custom_keys={"predictor": dict(fix_lr=True, lr_mult=2.0)}),
+        ),
+        param_scheduler=[scheduler or dict(type="CosineAnnealingLR", T_max=4, end=4)],
+        train_cfg=train_cfg or dict(type="EpochBasedTrainLoop", max_epochs=4),
+    )
+    if hook is not None:
+        cfg["custom_hooks"] = [dict(type="SimSiamHook", priority="HIGH", fix_pred_lr=True, **hook)]
+    return cfg
+
+
+def _simsiam_params():
+    head = {"predictor": {"kernel": jnp.ones(2)}}
+    return {"backbone": {"kernel": jnp.ones((2, 2))}, "head": head}
+
+
+def _group_lrs(cfg, n, ipe):
+    tx = jaxoptim.make_optimizer(cfg, iters_per_epoch=ipe)
+    params = _simsiam_params()
+    state = tx.init(params)
+    grads = jax.tree.map(jnp.zeros_like, params)
+    out = []
+    for _ in range(n):
+        _, state = tx.update(grads, state, params)
+        out.append(np.asarray(state.hyperparams["lr"]))
+    return np.asarray(out)
+
+
+def _torch_simsiam(hook, n, ipe, scheduler_cfg):
+    """mmengine's schedulers over torch groups, with SimSiamHook's reset as mmpretrain's hook
+    does it (before each epoch, or each iteration with adjust_by_epoch=False)."""
+    import mmengine.optim  # noqa: F401 - registers the schedulers
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    base, head = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD(
+        [dict(params=[base]), dict(params=[head], lr=0.1, fix_lr=True)], lr=0.05, momentum=0.9
+    )
+    scheduler = PARAM_SCHEDULERS.build(
+        dict(scheduler_cfg), default_args=dict(optimizer=opt, epoch_length=ipe)
+    )
+    out = []
+    for i in range(n):
+        if i % ipe == 0 or not hook.get("adjust_by_epoch", True):
+            for group in opt.param_groups:
+                if group.get("fix_lr"):
+                    group["lr"] = hook["lr"]
+        out.append([g["lr"] for g in opt.param_groups])
+        if not scheduler.by_epoch:
+            scheduler.step()
+        elif (i + 1) % ipe == 0:
+            scheduler.step()
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize(
+    "hook, scheduler",
+    [
+        (dict(lr=0.05), dict(type="CosineAnnealingLR", T_max=4, end=4)),
+        (dict(lr=0.02, adjust_by_epoch=False),
+         dict(type="CosineAnnealingLR", T_max=4, end=4, convert_to_iter_based=True)),
+    ],
+)  # fmt: skip
+def test_fix_lr_groups_hold_simsiam_hooks_lr_like_mmengine(hook, scheduler):
+    cfg = _simsiam_cfg(hook, scheduler)
+    got = _group_lrs(cfg, 12, 3)
+    want = _torch_simsiam(hook, 12, 3, scheduler)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    table = jaxoptim.explain(cfg, _simsiam_params())
+    row = table.group("head.predictor.kernel")
+    assert row.fix_lr and row.lr == hook["lr"] and "SimSiamHook" in row.rule
+
+
+def test_fix_lr_without_the_hook_is_inert_and_warns():
+    cfg = _simsiam_cfg()
+    with pytest.warns(UserWarning, match="SimSiamHook"):
+        table = jaxoptim.explain(cfg, _simsiam_params())
+    assert table.group("head.predictor.kernel").lr == pytest.approx(0.1)  # lr_mult, scheduled
+    with pytest.warns(UserWarning, match="SimSiamHook"):
+        got = _group_lrs(cfg, 6, 3)
+    np.testing.assert_allclose(got[:, 1], 2 * got[:, 0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "cfg, error, match",
+    [
+        (_simsiam_cfg(dict(lr=0.05), dict(type="LinearLR", by_epoch=False, end=4)), ValueError,
+         "adjust_by_epoch=False"),
+        (_simsiam_cfg(dict(lr=0.05), None, type="IterBasedTrainLoop", max_iters=12), ValueError,
+         "IterBasedTrainLoop"),
+        (_simsiam_cfg(dict(lr="0.05")), ValueError, r"SimSiamHook.lr"),
+        (_simsiam_cfg(dict(lr=0.05, fix_lr=True)), KeyError, "fix_lr"),
+        (dict(type="SGD", lr=0.1, paramwise_cfg=dict(custom_keys={"a": dict(fix_lr=True)})),
+         TypeError, "dialect='mmengine'"),
+    ],
+)  # fmt: skip
+def test_bad_fix_lr_configs_raise_naming_the_key(cfg, error, match):
+    with pytest.raises(error, match=match):
+        jaxoptim.explain(cfg, _simsiam_params())

@@ -26,25 +26,16 @@ ROOT = DATA_DIR / "real_configs"
 EXPECTED = json.loads((DATA_DIR / "real_configs_expected.json").read_text())
 CONFIGS = EXPECTED["configs"]
 
-# Configs that DeepSpeed / IPU wrappers make out of scope.
+# Configs for DeepSpeed / IPU wrappers and runners, out of scope: jaxoptim refuses them, naming
+# why (the loader still reads them as the real one does).
 REJECTED: dict[str, str] = {
-    "open-mmlab__mmpretrain/mmcls-0.x/configs/vision_transformer/vit-base-p16_ft-4xb544-ipu_in1k.py": "ipu",  # noqa: E501
+    "open-mmlab__mmpretrain/mmcls-0.x/configs/vision_transformer/vit-base-p16_ft-4xb544-ipu_in1k.py": "IPU runner.*out of jaxoptim's scope",  # noqa: E501
 }
 
-# config path -> why its schedule does not match yet. Keywords: `iter-runner-by-epoch` (mmcv's
-# IterBasedRunner with a by-epoch lr_config), `empty-step` (lr_config.step=[]), `float-begin-end`
-# (param_scheduler begin/end given as floats), `tsm-constructor`, `lars-fix-lr`,
-# `dist-optimizer-hook`: the semantics helper h-cfgsem implements; `weight-decay-scheduler`: not
-# implemented this session; `default-lr`: schedule_values needs an explicit optimizer.lr.
-KNOWN: dict[str, str] = {
-    "SwinTransformer__Swin-Transformer-Object-Detection/master/configs/faster_rcnn/faster_rcnn_r50_caffe_fpn_mstrain_90k_coco.py": "iter-runner-by-epoch",  # noqa: E501
-    "open-mmlab__mmaction2/main/configs/recognition/swin/swin-base-p244-w877_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.py": "float-begin-end",  # noqa: E501
-    "open-mmlab__mmaction2/main/configs/retrieval/clip4clip/clip4clip_vit-base-p32-res224-clip-pre_8xb16-u12-5e_msrvtt-9k-rgb.py": "float-begin-end",  # noqa: E501
-    "open-mmlab__mmdetection3d/main/configs/pointpillars/pointpillars_hv_secfpn_8xb6-160e_kitti-3d-3class.py": "float-begin-end",  # noqa: E501
-    "open-mmlab__mmocr/0.x/configs/textrecog/crnn/crnn_academic_dataset.py": "empty-step",
-    # no optimizer.lr: torch's default (1e-3) applies, jaxoptim.plot.schedule_values asks for it
-    "open-mmlab__mmocr/main/configs/kie/sdmgr/sdmgr_novisual_60e_wildreceipt-openset.py": "default-lr",  # noqa: E501
-}
+# config path -> why its schedule does not match yet (marked ``xfail(strict=True)``, so each entry
+# must be removed once it passes). `weight-decay-scheduler` (added below for every record with a
+# weight-decay schedule): not implemented yet.
+KNOWN: dict[str, str] = {}
 
 
 def _plain(value):
@@ -105,8 +96,10 @@ def _schedule_cases():
     params = []
     for case in cases.values():
         path = case["paths"][0]
+        if path in REJECTED:
+            continue  # test_rejected_configs_say_why
         marks = []
-        reason = KNOWN.get(path) or REJECTED.get(path)
+        reason = KNOWN.get(path)
         if reason is None and "weight_decay" in EXPECTED["schedules"][case["id"]]:
             reason = "weight-decay-scheduler"
         if reason is not None:
@@ -136,3 +129,83 @@ def test_schedules_match_the_real_library(case):
         values = np.asarray(got[name])[iterations]
         values = values.reshape(len(iterations), -1)[:, 0]
         np.testing.assert_allclose(values, expected[name], rtol=1e-6, atol=0, err_msg=name)
+
+
+@pytest.mark.parametrize("path", sorted(REJECTED))
+def test_rejected_configs_say_why(path):
+    """make_optimizer and the plot refuse an out-of-scope config with the reason."""
+    from jaxoptim import make_optimizer
+
+    cfg = CONFIGS[path]["sections"]
+    calls = (
+        lambda: schedule_values(cfg, iters_per_epoch=3),
+        lambda: make_optimizer(cfg, iters_per_epoch=3),
+    )
+    for call in calls:
+        with pytest.raises(ValueError, match=REJECTED[path]):
+            call()
+
+
+# Records with a `fix_lr` group (SimSiam) that jaxoptim cannot build yet, and why.
+FIXED_KNOWN: dict[str, str] = {
+    # mmselfsup 0.x's own DefaultOptimizerConstructor (regular-expression `paramwise_options`)
+    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py": "paramwise-options",  # noqa: E501
+    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py": "paramwise-options",  # noqa: E501
+}
+
+
+def _fixed_cases():
+    params = []
+    for path, record in sorted(CONFIGS.items()):
+        for length, sched in record.get("schedules", {}).items():
+            if "fixed_lr" not in EXPECTED["schedules"].get(sched.get("id"), {}):
+                continue
+            marks = []
+            if path in FIXED_KNOWN:
+                marks.append(pytest.mark.xfail(strict=True, reason=FIXED_KNOWN[path]))
+            params.append(pytest.param(path, sched["id"], int(length), marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p, r in FIXED_KNOWN.items() if r == "paramwise-options")
+)
+def test_paramwise_options_are_refused_naming_them(path):
+    from jaxoptim import make_optimizer
+
+    with pytest.raises(ValueError, match="paramwise_options is mmselfsup 0.x's constructor"):
+        make_optimizer(_load(path), iters_per_epoch=3)
+
+
+@pytest.mark.parametrize("path, sched_id, length", _fixed_cases())
+def test_fix_lr_groups_follow_simsiam_hook(path, sched_id, length):
+    """make_optimizer's fix_lr group (SimSiamHook) and the scheduled one, at every iteration."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxoptim import make_optimizer
+
+    expected = EXPECTED["schedules"][sched_id]
+    cfg = _load(path)
+    wrapper = cfg.get("optim_wrapper") or {}
+    custom = (wrapper.get("paramwise_cfg") or {}).get("custom_keys") or {}
+    (key,) = [k for k, v in custom.items() if v.get("fix_lr")] or ["predictor"]
+    params = {"backbone": {"kernel": jnp.ones((2, 2))}, key: {"kernel": jnp.ones(2)}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = make_optimizer(cfg, iters_per_epoch=length)
+        state = tx.init(params)
+    grads = jax.tree.map(jnp.zeros_like, params)
+
+    def step(state, _):
+        _, state = tx.update(grads, state, params)
+        return state, state.hyperparams["lr"]
+
+    run = jax.jit(lambda s: jax.lax.scan(step, s, length=expected["max_iters"])[1])
+    lrs = np.asarray(run(state))
+    # group 0 is the optimizer's own, group 1 the fix_lr one (a group of its own even while
+    # its lr equals the scheduled one)
+    assert lrs.shape == (expected["max_iters"], 2)
+    iterations = np.asarray(expected["iterations"])
+    np.testing.assert_allclose(lrs[iterations, 0], expected["lr"], rtol=1e-6, atol=0)
+    np.testing.assert_allclose(lrs[iterations, 1], expected["fixed_lr"], rtol=1e-6, atol=0)

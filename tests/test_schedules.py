@@ -793,6 +793,37 @@ def test_schedule_values_epoch_runner_betas_and_groups():
     np.testing.assert_allclose(schedule_values(no_lr, iters_per_epoch=5)["lr"], 1e-3, rtol=1e-7)
 
 
+@pytest.mark.parametrize("engine", [False, True])
+def test_schedule_values_default_to_the_optimizer_types_lr_and_momentum(engine):
+    # mmocr's sdmgr configs set no optimizer.lr: torch's Adam group starts at lr=1e-3 and
+    # betas[0]=0.9, which the torch optimizer here shows, as make_optimizer uses them
+    import torch
+
+    from jaxoptim.plot import schedule_values
+
+    group = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))]).param_groups[0]
+    if engine:
+        cfg = dict(
+            optim_wrapper=dict(optimizer=dict(type="Adam", weight_decay=1e-4)),
+            param_scheduler=[
+                dict(type="MultiStepLR", milestones=[2], end=4),
+                dict(type="StepMomentum", step_size=1, gamma=0.5, end=4),
+            ],
+            train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=4),
+        )
+    else:
+        cfg = dict(
+            optimizer=dict(type="Adam", weight_decay=1e-4),
+            lr_config=dict(policy="step", step=[2]),
+            momentum_config=dict(policy="step", step=[1], gamma=0.5),
+            runner=dict(type="EpochBasedRunner", max_epochs=4),
+        )
+    values = schedule_values(cfg, iters_per_epoch=2)
+    lr, beta = group["lr"], group["betas"][0]
+    np.testing.assert_allclose(values["lr"][[0, 3, 4]], [lr, lr, lr * 0.1], rtol=1e-6)
+    np.testing.assert_allclose(values["momentum"][[0, 2]], [beta, beta * 0.5], rtol=1e-6)
+
+
 # ---- mmcv 1.7.2's runners and their defaults (tests/data/gen_mmcv_runners.py) -------------
 
 RUNNERS = json.loads((Path(__file__).parent / "data" / "mmcv_runners.json").read_text())

@@ -29,7 +29,8 @@ trains iteration ``i``):
   runner type containing ``IterBased``, as ``IterBasedRunner`` does: ``before_run``, never
   ``before_train_epoch``, and ``runner.epoch`` = the passes its ``IterLoader`` completed before
   fetching iteration ``i``'s batch, ``(i - 1) // epoch_length`` (0 for ``i = 0``);
-  ``runner.max_epochs`` is ``None`` there.
+  ``runner.max_epochs`` is ``None`` there, and ``lr_config.by_epoch`` defaults to ``False``
+  (``IterBasedRunner.register_training_hooks``; ``momentum_config`` keeps the hook's ``True``).
 * mmengine: the real parameter schedulers built as ``Runner._build_param_scheduler`` builds them
   (``end`` defaults to the loop's max epochs / iterations; ``IterBasedTrainLoop`` has one epoch)
   over a torch optimizer, stepped as ``ParamSchedulerHook`` steps them: per-iteration schedulers
@@ -103,15 +104,20 @@ def jsonable(value, tuples=False):
     return value
 
 
-def torch_optimizer(optimizer: dict) -> torch.optim.Optimizer:
-    """One parameter group with the config's lr and momentum (or betas)."""
-    param = [torch.nn.Parameter(torch.zeros(1))]
+def torch_optimizer(optimizer: dict, fixed: dict | None = None) -> torch.optim.Optimizer:
+    """One parameter group with the config's lr, momentum (or betas) and weight decay; with
+    ``fixed`` (the group a ``fix_lr`` rule makes) a second group with those values."""
+    params = [dict(params=[torch.nn.Parameter(torch.zeros(1))])]
+    if fixed is not None:
+        params.append(dict(params=[torch.nn.Parameter(torch.zeros(1))], **fixed))
     lr = dict(lr=optimizer["lr"]) if "lr" in optimizer else {}  # else torch's default, 1e-3
+    if optimizer.get("weight_decay") is not None:
+        lr["weight_decay"] = optimizer["weight_decay"]
     kind = str(optimizer.get("type", "SGD")).split(".")[-1]
     if "momentum" in optimizer or "betas" not in optimizer and kind in ("SGD", "LARS", "RMSprop"):
-        return torch.optim.SGD(param, **lr, momentum=optimizer.get("momentum", 0.0) or 0.0)
+        return torch.optim.SGD(params, **lr, momentum=optimizer.get("momentum", 0.0) or 0.0)
     betas = tuple(optimizer.get("betas", BETAS_DEFAULT.get(kind, (0.9, 0.999))))
-    return torch.optim.Adam(param, **lr, betas=betas)
+    return torch.optim.Adam(params, **lr, betas=betas)
 
 
 def group_values(optimizer, names):
@@ -120,9 +126,92 @@ def group_values(optimizer, names):
     for name in names:
         if name == "momentum" and "momentum" not in group:
             out[name] = group["betas"][0]
+        elif name == "fixed_lr":
+            out[name] = optimizer.param_groups[1]["lr"]
         else:
             out[name] = group[name]
     return out
+
+
+# mmcv's / mmengine's hook priorities (mmcv.runner.Priority, mmengine.runner.Priority)
+PRIORITIES = dict(
+    HIGHEST=0, VERY_HIGH=10, HIGH=30, ABOVE_NORMAL=40, NORMAL=50, BELOW_NORMAL=60, LOW=70,
+    VERY_LOW=90, LOWEST=100,
+)  # fmt: skip
+
+
+class SimSiamHook:
+    """mmselfsup's / mmpretrain's ``SimSiamHook`` (mmselfsup/core/hooks/simsiam_hook.py in 0.x,
+    mmpretrain/engine/hooks/simsiam_hook.py), restated: before every training epoch (and, with
+    ``adjust_by_epoch=False``, before every iteration) it sets the lr of every param group
+    whose ``fix_lr`` is true to its ``lr``."""
+
+    def __init__(self, fix_pred_lr, lr, adjust_by_epoch=True, priority="NORMAL", **kwargs):
+        self.fix_pred_lr, self.lr, self.adjust_by_epoch = fix_pred_lr, lr, adjust_by_epoch
+        self.priority = PRIORITIES.get(priority, priority)
+
+    def _fix(self, optimizer):
+        if self.fix_pred_lr:
+            for group in optimizer.param_groups:
+                if group.get("fix_lr"):
+                    group["lr"] = self.lr
+
+    def before_train_iter(self, optimizer):
+        if not self.adjust_by_epoch:
+            self._fix(optimizer)
+
+    def before_train_epoch(self, optimizer):
+        self._fix(optimizer)
+
+
+def simsiam_hook(hooks) -> SimSiamHook | None:
+    found = [h for h in hooks or [] if str(h.get("type", "")).split(".")[-1] == "SimSiamHook"]
+    if not found:
+        return None
+    (cfg,) = found
+    return SimSiamHook(**{k: v for k, v in cfg.items() if k != "type"})
+
+
+def fixed_group(loader: str, cfg: dict) -> dict | None:
+    """The param group a ``fix_lr`` rule makes (its ``lr`` and ``fix_lr``), or None.
+
+    mmengine's DefaultOptimWrapperConstructor copies every entry of the custom key into the
+    group (``lr = base lr * lr_mult``, then the entry's own keys); mmcv 1.x's drops unknown
+    entries, so there only mmselfsup 0.x's constructor (``optimizer.paramwise_options``:
+    regular expressions, each match sets its options, ``*_mult`` multiplying the optimizer's
+    value) makes one.
+    """
+    if loader == "mmengine":
+        optimizer = cfg["optim_wrapper"].get("optimizer", {})
+        rules = (cfg["optim_wrapper"].get("paramwise_cfg") or {}).get("custom_keys") or {}
+    else:
+        optimizer = cfg.get("optimizer") or {}
+        rules = optimizer.get("paramwise_options") or {}
+    for options in rules.values():
+        if options.get("fix_lr"):
+            group = dict(lr=optimizer["lr"] * options.get("lr_mult", 1.0))
+            group.update({k: v for k, v in options.items() if not k.endswith("_mult")})
+            return group
+    return None
+
+
+def mmpretrain_schedulers():
+    """mmpretrain's CosineAnnealingWeightDecay (mmpretrain/engine/schedulers/
+    weight_decay_scheduler.py), restated on mmengine's CosineAnnealingParamScheduler: its
+    chainable cosine, except that a group whose base weight decay is 0 stays 0."""
+    from mmengine.optim.scheduler import CosineAnnealingParamScheduler
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    class CosineAnnealingWeightDecay(CosineAnnealingParamScheduler):
+        def __init__(self, optimizer, *args, **kwargs):
+            super().__init__(optimizer, "weight_decay", *args, **kwargs)
+
+        def _get_value(self):
+            values = super()._get_value()
+            return [0 if b == 0 else v for b, v in zip(self.base_values, values)]
+
+    if "CosineAnnealingWeightDecay" not in PARAM_SCHEDULERS.module_dict:
+        PARAM_SCHEDULERS.register_module(module=CosineAnnealingWeightDecay)
 
 
 class StandInRunner:
@@ -150,11 +239,13 @@ def mmcv_hook(config: dict, kind: str):
     return mmcv.build_from_cfg(config, HOOKS)
 
 
-def mmcv_schedule(cfg: dict, epoch_length: int):
+def mmcv_schedule(cfg: dict, epoch_length: int, hooks=None):
     runner_cfg = cfg.get("runner")
     if runner_cfg is None:
         raise ValueError("no `runner` section (mmcv's build_runner needs one)")
-    optimizer = torch_optimizer(cfg["optimizer"])
+    fixed = fixed_group("mmcv", cfg)
+    optimizer = torch_optimizer(cfg["optimizer"], fixed)
+    simsiam = simsiam_hook(hooks)
     iter_based = "IterBased" in runner_cfg["type"]
     if iter_based:
         max_epochs, max_iters = None, runner_cfg["max_iters"]
@@ -163,13 +254,28 @@ def mmcv_schedule(cfg: dict, epoch_length: int):
         max_iters = max_epochs * epoch_length
     runner = StandInRunner(optimizer, max_epochs, max_iters, epoch_length)
     hooks, names = [], ["lr"]
-    if cfg.get("lr_config") is not None:
-        hooks.append(mmcv_hook(cfg["lr_config"], "lr"))
+    lr = cfg.get("lr_config") is not None
+    if lr:
+        lr_config = dict(cfg["lr_config"])
+        if iter_based:  # IterBasedRunner.register_training_hooks; momentum_config is not defaulted
+            lr_config.setdefault("by_epoch", False)
+        hooks.append(mmcv_hook(lr_config, "lr"))
     if cfg.get("momentum_config") is not None:
         hooks.append(mmcv_hook(cfg["momentum_config"], "momentum"))
         names.append("momentum")
     for hook in hooks:
         hook.before_run(runner)
+    if fixed is not None:
+        names.append("fixed_lr")
+    if simsiam is not None:
+        # mmcv runs hooks by priority, a later-registered one (custom hooks come after the
+        # lr / momentum updaters) after those of equal priority
+        # (BaseRunner.register_lr_hook: 'VERY_HIGH', register_momentum_hook: 'HIGH')
+        order = [(PRIORITIES["VERY_HIGH" if i == 0 and lr else "HIGH"], hook)
+                 for i, hook in enumerate(hooks)]  # fmt: skip
+        order.append((simsiam.priority, simsiam))
+        order.sort(key=lambda item: item[0])  # stable
+        hooks = [hook for _, hook in order]
     values = []
     for i in range(max_iters):
         runner.iter = i
@@ -179,16 +285,18 @@ def mmcv_schedule(cfg: dict, epoch_length: int):
         elif i % epoch_length == 0:
             runner.epoch = i // epoch_length
             for hook in hooks:
-                hook.before_train_epoch(runner)
+                hook.before_train_epoch(optimizer if hook is simsiam else runner)
         for hook in hooks:
-            hook.before_train_iter(runner)
+            hook.before_train_iter(optimizer if hook is simsiam else runner)
         values.append(group_values(optimizer, names))
     return max_iters, values
 
 
-def mmengine_schedule(cfg: dict, epoch_length: int):
+def mmengine_schedule(cfg: dict, epoch_length: int, hooks=None):
     import mmengine.optim  # noqa: F401 - registers mmengine's schedulers
     from mmengine.registry import PARAM_SCHEDULERS
+
+    mmpretrain_schedulers()
 
     train_cfg = cfg.get("train_cfg")
     if train_cfg is None:
@@ -201,7 +309,9 @@ def mmengine_schedule(cfg: dict, epoch_length: int):
         max_epochs = train_cfg["max_epochs"]
         max_iters = max_epochs * epoch_length
     wrapper = cfg["optim_wrapper"]
-    optimizer = torch_optimizer(dict(wrapper.get("optimizer", {})))
+    fixed = fixed_group("mmengine", cfg)
+    optimizer = torch_optimizer(dict(wrapper.get("optimizer", {})), fixed)
+    simsiam = simsiam_hook(hooks)
     schedulers, names = [], ["lr"]
     scheduler_cfgs = cfg.get("param_scheduler") or []
     if isinstance(scheduler_cfgs, dict):
@@ -216,8 +326,16 @@ def mmengine_schedule(cfg: dict, epoch_length: int):
         name = scheduler.param_name
         if name not in names:
             names.append(name)
+    if fixed is not None:
+        names.append("fixed_lr")
     values = []
     for i in range(max_iters):
+        # SimSiamHook acts before the epoch / iteration, ParamSchedulerHook after it: their
+        # order does not matter; IterBasedTrainLoop starts its one epoch once
+        if simsiam is not None:
+            if i % epoch_length == 0 and (i == 0 or not iter_based):
+                simsiam.before_train_epoch(optimizer)
+            simsiam.before_train_iter(optimizer)
         values.append(group_values(optimizer, names))
         for s in schedulers:
             if not s.by_epoch:
@@ -239,10 +357,10 @@ def recorded(values: np.ndarray) -> list[int]:
     return sorted(keep)
 
 
-def record_schedule(loader: str, cfg: dict, epoch_length: int, store: dict) -> dict:
+def record_schedule(loader: str, cfg: dict, epoch_length: int, store: dict, hooks=None) -> dict:
     try:
         build = mmcv_schedule if loader == "mmcv" else mmengine_schedule
-        max_iters, values = build(cfg, epoch_length)
+        max_iters, values = build(cfg, epoch_length, hooks)
     except Exception as e:  # the real library's own failure is the record
         return dict(error=f"{type(e).__name__}: {e}")
     names = list(values[0])
@@ -279,9 +397,10 @@ def main():
         sections = {k: jsonable(dict.__getitem__(raw, k)) for k in SECTIONS if k in raw}
         record["sections"] = sections
         plain = {k: jsonable(dict.__getitem__(raw, k), True) for k in SECTIONS if k in raw}
+        hooks = jsonable(dict.get(raw, "custom_hooks"))
         try:
             record["schedules"] = {
-                str(n): record_schedule(loader, plain, n, store) for n in EPOCH_LENGTHS
+                str(n): record_schedule(loader, plain, n, store, hooks) for n in EPOCH_LENGTHS
             }
         except Exception:
             traceback.print_exc()

@@ -618,6 +618,8 @@ def test_periodic_cosine_restarts_from_the_base_value_like_mmengine():
         ([dict(type="StepParamScheduler", param_name="beta", step_size=1)], ValueError,
          "param_name"),
         ([dict(type="OneCycleParamScheduler", param_name="momentum")], ValueError, "lr"),
+        ([dict(type="CosineAnnealingLR", T_max=1.5, by_epoch=False, end=10)], ValueError,
+         r"T_max=1\.5 .*fractional"),
     ],
 )  # fmt: skip
 def test_bad_schedulers_raise_naming_the_key(cfgs, error, match):
@@ -636,6 +638,18 @@ def test_converted_scheduler_under_an_iteration_loop_ends_after_one_epoch_like_m
     got = np.asarray(jax.vmap(got)(jnp.arange(30)), np.float64)
     np.testing.assert_allclose(got, mmengine_values(cfgs, 30, 7, max_epochs=1), rtol=2e-6)
     assert got[6, 0] == pytest.approx(LRS[0]) and got[5, 0] < LRS[0]
+
+
+@pytest.mark.parametrize("ipe", [2, 3, 7])
+def test_fractional_epochs_converted_like_mmengine(ipe):
+    # mmaction2's clip4clip: begin / end 0.5 epochs, which mmengine truncates to whole
+    # iterations, and T_max=4.5 epochs, which it scales to a fractional T_max (13.5 at ipe=3)
+    cfgs = [
+        dict(type="LinearLR", start_factor=0.05, begin=0, end=0.5, convert_to_iter_based=True),
+        dict(type="CosineAnnealingLR", T_max=4.5, eta_min=0, begin=0.5, end=5,
+             convert_to_iter_based=True),
+    ]  # fmt: skip
+    _compare(cfgs, 5 * ipe + 2, ipe, max_epochs=5)
 
 
 def test_a_chain_without_closed_form_needs_max_iters():

@@ -3,7 +3,8 @@
 Not run by the tests: it documents how the corpus was chosen and rebuilds it from bare git
 mirrors (the ``fetch`` tool's ``/work/.mirror/<owner>+<repo>/repo``)::
 
-    python tests/data/real_configs/collect.py
+    python tests/data/real_configs/collect.py            # everything
+    python tests/data/real_configs/collect.py --extras   # only EXTRAS, into the current SOURCES.md
 
 For each source (repository, ref, directories, quota) it lists the config files under the
 directories, ranks them by how much of the optimizer machinery they exercise (their own text
@@ -20,6 +21,7 @@ import collections
 import posixpath
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 MIRRORS = Path("/work/.mirror")
@@ -52,6 +54,44 @@ SOURCES = [
     ("open-mmlab/mmdetection3d", "main", ["configs"], 14),
     ("open-mmlab/mmrotate", "1.x", ["configs"], 10),
     ("open-mmlab/mmyolo", "main", ["configs"], 8),
+]
+
+# Configs picked by hand for a feature the ranking above does not reach: (repo, ref, paths).
+# SimSiam's `fix_lr` custom key with its SimSiamHook, in both styles (mmselfsup 0.x's
+# `paramwise_options` under mmcv; `paramwise_cfg.custom_keys` under mmengine), and weight-decay
+# schedulers (mmpretrain's CosineAnnealingWeightDecay; CosineAnnealingParamScheduler with
+# param_name='weight_decay').
+EXTRAS = [
+    (
+        "open-mmlab/mmpretrain",
+        "main",
+        [
+            "configs/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py",
+            "configs/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py",
+            "configs/spark/spark_sparse-resnet50_8xb512-amp-coslr-800e_in1k.py",
+            "configs/spark/spark_sparse-resnet50_8xb512-amp-coslr-1600e_in1k.py",
+            "configs/spark/spark_sparse-convnext-small_16xb256-amp-coslr-800e_in1k.py",
+            "configs/spark/spark_sparse-convnextv2-tiny_16xb256-amp-coslr-800e_in1k.py",
+            "configs/mobileone/mobileone-s0_8xb32_in1k.py",
+            "configs/mobileone/mobileone-s4_8xb32_in1k.py",
+        ],
+    ),
+    (
+        "open-mmlab/mmselfsup",
+        "0.x",
+        [
+            "configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py",
+            "configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py",
+        ],
+    ),
+    (
+        "open-mmlab/mmselfsup",
+        "main",
+        [
+            "configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py",
+            "configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py",
+        ],
+    ),
 ]
 
 KEYWORDS = {
@@ -179,6 +219,33 @@ def bases_of(path, text):
     return out
 
 
+def copy_chains(repo, ref, commit, picked, chains, rows):
+    """Writes every file of ``chains`` and adds its ``SOURCES.md`` row to ``rows``."""
+    owner_repo = repo.replace("/", "__")
+    for f, (text, src_repo, src_commit, src_path) in sorted(chains.items()):
+        dest = HERE / owner_repo / ref.replace("/", "_") / f
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text)
+        rows.add((owner_repo + "/" + ref + "/" + f, src_repo, src_commit, src_path, f in picked))
+
+
+def add_extras(rows):
+    """The ``EXTRAS`` configs with their chains; returns how many."""
+    count = 0
+    for repo, ref, paths in EXTRAS:
+        commit = git(repo, "rev-parse", ref).strip()
+        chains = {}
+        for f in paths:
+            files_of = chain(repo, commit, f)
+            if files_of is None:
+                raise FileNotFoundError(f"{repo}@{ref}: a base of {f} is absent")
+            chains.update(files_of)
+        copy_chains(repo, ref, commit, paths, chains, rows)
+        count += len(paths)
+        print(f"{repo}@{ref} (extras): {len(paths)} configs, {len(chains)} files")
+    return count
+
+
 def main():
     rows = set()
     chosen_total = 0
@@ -214,16 +281,25 @@ def main():
                         continue
                     picked.append(f)
                     chains.update(files_of)
-        owner_repo = repo.replace("/", "__")
-        for f, (text, src_repo, src_commit, src_path) in sorted(chains.items()):
-            dest = HERE / owner_repo / ref.replace("/", "_") / f
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(text)
-            rows.add(
-                (owner_repo + "/" + ref + "/" + f, src_repo, src_commit, src_path, f in picked)
-            )  # noqa: E501
+        copy_chains(repo, ref, commit, picked, chains, rows)
         chosen_total += len(picked)
         print(f"{repo}@{ref}: {len(picked)} configs, {len(chains)} files")
+    chosen_total += add_extras(rows)
+    write_sources(rows)
+    print(f"{chosen_total} top configs, {len(rows)} files")
+
+
+def read_sources():
+    """The rows of the current ``SOURCES.md``."""
+    rows = set()
+    for line in (HERE / "SOURCES.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[1].count("/") == 1 and len(cells[2]) == 40:
+            rows.add((cells[0], cells[1], cells[2], cells[3], cells[4] == "yes"))
+    return rows
+
+
+def write_sources(rows):
     lines = [
         "# Sources of the real config corpus",
         "",
@@ -235,11 +311,17 @@ def main():
         "| file here | repository | commit | path there | top |",
         "|---|---|---|---|---|",
     ]
-    for here, repo, commit, f, top in sorted(rows):
+    tops = {row[0] for row in rows if row[4]}  # a top config may be another's base too
+    for here, repo, commit, f in sorted({row[:4] for row in rows}):
+        top = here in tops
         lines.append(f"| {here} | {repo} | {commit} | {f} | {'yes' if top else ''} |")
     (HERE / "SOURCES.md").write_text("\n".join(lines) + "\n")
-    print(f"{chosen_total} top configs, {len(rows)} files")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--extras"]:  # only the EXTRAS, added to the current SOURCES.md
+        rows = read_sources()
+        add_extras(rows)
+        write_sources(rows)
+    else:
+        main()
