@@ -17,7 +17,7 @@ Compile time: XLA:CPU compiles one kernel per *distinct* fused computation, so a
 update must not depend on its group. A constant index (``lr[3]``) or a baked-in per-group
 constant (a static weight decay) is part of the fused computation and made all 161 of a
 ResNet-50's leaves distinct; an optimization barrier does not help (XLA removes it before
-fusion). Instead the state holds the group indices themselves as int32 scalars
+fusion). Instead the state holds the group indices themselves as uint32 scalars
 (``TorchOptimizerState.group_index``): a leaf reads its group's value with a dynamic index that
 is a runtime operand, so leaves of one shape share one kernel whether a model has 1 or 161
 groups.
@@ -243,7 +243,7 @@ class TorchOptimizerState(NamedTuple):
         ``if weight_decay != 0``), unless the transformation was built with
         ``static_zero_decay=False`` (a weight-decay schedule may lift it from 0).
       leaves: per-leaf state tuples, ``optax.MaskedNode()`` for frozen leaves.
-      group_index: the int32 scalars ``0, 1, ..., K-1`` (``K`` the longest live vector; empty
+      group_index: the uint32 scalars ``0, 1, ..., K-1`` (``K`` the longest live vector; empty
         with one group), constant but read at run time: a leaf indexes its group's live values
         with them, so its fused update does not depend on its group (compile time, see the
         module docstring). Do not change them.
@@ -396,7 +396,7 @@ def _entries(vector: jax.Array, indices: Sequence[jax.Array]) -> list[jax.Array]
     n = vector.shape[0]
     if n == 1:
         return [vector[0]]
-    return [jax.lax.dynamic_index_in_dim(vector, indices[i], keepdims=False) for i in range(n)]
+    return [jax.lax.dynamic_slice(vector, (indices[i],), (1,))[0] for i in range(n)]
 
 
 def _register_groups(
@@ -416,7 +416,8 @@ def _register_groups(
 def group_index(groups: ParamGroups) -> tuple[jax.Array, ...]:
     """The runtime group indices a state holds (``TorchOptimizerState.group_index``)."""
     k = max(len(groups.lr), len(groups.momentum), len(groups.weight_decay))
-    return tuple(jnp.asarray(i, jnp.int32) for i in range(k)) if k > 1 else ()
+    # unsigned: dynamic_slice needs no wrap-around of negative indices (fewer ops per leaf)
+    return tuple(jnp.asarray(i, jnp.uint32) for i in range(k)) if k > 1 else ()
 
 
 def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:

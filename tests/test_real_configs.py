@@ -34,8 +34,7 @@ REJECTED: dict[str, str] = {
 # config path -> why its schedule does not match yet. Keywords: `iter-runner-by-epoch` (mmcv's
 # IterBasedRunner with a by-epoch lr_config), `empty-step` (lr_config.step=[]), `float-begin-end`
 # (param_scheduler begin/end given as floats), `tsm-constructor`, `lars-fix-lr`,
-# `dist-optimizer-hook`: the semantics helper h-cfgsem implements; `weight-decay-scheduler`: not
-# implemented this session; `default-lr`: schedule_values needs an explicit optimizer.lr.
+# `dist-optimizer-hook`: the semantics helper h-cfgsem implements; `default-lr`: schedule_values needs an explicit optimizer.lr.
 KNOWN: dict[str, str] = {
     "SwinTransformer__Swin-Transformer-Object-Detection/master/configs/faster_rcnn/faster_rcnn_r50_caffe_fpn_mstrain_90k_coco.py": "iter-runner-by-epoch",  # noqa: E501
     "open-mmlab__mmaction2/main/configs/recognition/swin/swin-base-p244-w877_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.py": "float-begin-end",  # noqa: E501
@@ -107,8 +106,6 @@ def _schedule_cases():
         path = case["paths"][0]
         marks = []
         reason = KNOWN.get(path) or REJECTED.get(path)
-        if reason is None and "weight_decay" in EXPECTED["schedules"][case["id"]]:
-            reason = "weight-decay-scheduler"
         if reason is not None:
             marks.append(pytest.mark.xfail(strict=True, reason=reason))
         params.append(pytest.param(case, id=f"{path}@{case['length']}", marks=marks))
