@@ -34,7 +34,8 @@ REJECTED: dict[str, str] = {
 # config path -> why its schedule does not match yet. Keywords: `iter-runner-by-epoch` (mmcv's
 # IterBasedRunner with a by-epoch lr_config), `empty-step` (lr_config.step=[]), `float-begin-end`
 # (param_scheduler begin/end given as floats), `tsm-constructor`, `lars-fix-lr`,
-# `dist-optimizer-hook`: the semantics helper h-cfgsem implements; `default-lr`: schedule_values needs an explicit optimizer.lr.
+# `dist-optimizer-hook`: the semantics helper h-cfgsem implements; `default-lr`: schedule_values
+# needs an explicit optimizer.lr.
 KNOWN: dict[str, str] = {
     "SwinTransformer__Swin-Transformer-Object-Detection/master/configs/faster_rcnn/faster_rcnn_r50_caffe_fpn_mstrain_90k_coco.py": "iter-runner-by-epoch",  # noqa: E501
     "open-mmlab__mmaction2/main/configs/recognition/swin/swin-base-p244-w877_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.py": "float-begin-end",  # noqa: E501
