@@ -193,26 +193,32 @@ def dedup_demo(n: int = 160, reps: int = 3) -> dict[str, float]:
 
     ``shared``: every leaf reads the same scalar (one distinct kernel); ``slice``: leaf ``i``
     reads ``c[i]`` of a live vector (the slice is fused into each leaf: ``n`` distinct kernels,
-    what a per-leaf lr index does); ``constant``: leaf ``i`` multiplies by its own Python float
-    (``n`` distinct kernels, what a per-leaf static weight decay does). Medians of ``reps``.
+    what a constant per-leaf group index did); ``constant``: leaf ``i`` multiplies by its own
+    Python float (``n`` distinct kernels, what a static per-leaf weight decay did); ``index``:
+    leaf ``i`` reads ``c[k_i]`` with ``k_i`` a runtime uint32 argument (one distinct kernel:
+    what ``TorchOptimizerState.group_index`` does). Medians of ``reps``.
     """
     import jax.numpy as jnp
 
     xs = [jax.ShapeDtypeStruct((256, 256), jnp.float32)] * n
     vec = jax.ShapeDtypeStruct((n,), jnp.float32)
+    index = [jax.ShapeDtypeStruct((), jnp.uint32)] * n
     variants = {
-        "shared": lambda i, c: c[0],
-        "slice": lambda i, c: c[i],
-        "constant": lambda i, c: c[0] * (1.0 + i / 1000),
+        "shared": lambda i, c, k: c[0],
+        "slice": lambda i, c, k: c[i],
+        "constant": lambda i, c, k: c[0] * (1.0 + i / 1000),
+        "index": lambda i, c, k: jax.lax.dynamic_slice(c, (k[i],), (1,))[0],
     }
     out: dict[str, list[float]] = {k: [] for k in variants}
     for r in range(reps):
         for name, scalar in variants.items():
 
-            def f(xs, c, scalar=scalar):
-                return [x * 0.999 + jnp.sqrt(jnp.abs(x)) * scalar(i, c) for i, x in enumerate(xs)]
+            def f(xs, c, k, scalar=scalar):
+                return [
+                    x * 0.999 + jnp.sqrt(jnp.abs(x)) * scalar(i, c, k) for i, x in enumerate(xs)
+                ]
 
-            lowered = jax.jit(f).lower(xs, vec)  # a fresh function: no cache hit
+            lowered = jax.jit(f).lower(xs, vec, index)  # a fresh function: no cache hit
             t0 = time.process_time()
             compiled = lowered.compile()
             out[name].append(time.process_time() - t0)

@@ -3,6 +3,7 @@
 The chain, outermost first (docs/architecture.md)::
 
     drive_hyperparams            iteration counter; lr / momentum from lr_config / momentum_config
+                                 (mmengine: lr / momentum / weight decay from param_scheduler)
       accumulate_gradients       optimizer_config.cumulative_iters > 1
         chain(
           unscale_gradients      fp16.loss_scale (static or dynamic, GradScaler semantics)
@@ -34,6 +35,7 @@ from jaxoptim.optimizer_base import (
     OptimizerDef,
     ParamGroups,
     cached_groups,
+    decay_groups,
     torch_transform,
 )
 from jaxoptim.optimizers import NOT_TRANSFORMATIONS
@@ -115,9 +117,10 @@ class HyperparamState(NamedTuple):
     Attributes:
       iteration: mmcv's ``runner.iter``: update calls so far, skipped and accumulating ones
         included (the schedules follow it).
-      hyperparams: ``{'lr': f32[G], 'momentum': f32[M]}``, the group values used by the last
-        update; index 0 is the optimizer's own group. Without a schedule these are live: set
-        them in the state and the next update uses them (no recompile).
+      hyperparams: ``{'lr': f32[G], 'momentum': f32[M], 'weight_decay': f32[W]}``, the group
+        values used by the last update; index 0 is the optimizer's own group. Without a
+        schedule these are live: set them in the state and the next update uses them (no
+        recompile).
       inner_state: the state of the wrapped transformation.
       plateau: ``{'lr' / 'momentum': PlateauState}`` of mmengine's ReduceOnPlateau schedulers
         (their factors multiply the scheduled values); ``None`` without one.
@@ -137,6 +140,7 @@ def drive_hyperparams(
     momentum: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
     plateaus: Mapping[str, plateau_lib.Plateau] | None = None,
     iters_per_epoch: int | None = None,
+    weight_decay: Callable[[np.ndarray], Callable[[jax.Array], jax.Array]] | None = None,
 ) -> tuple[optax.GradientTransformationExtraArgs, Callable[..., HyperparamState] | None]:
     """Counts iterations and hands the scheduled group hyperparameters to ``inner``.
 
@@ -148,6 +152,8 @@ def drive_hyperparams(
       plateaus: ReduceOnPlateau schedulers by parameter; each needs that parameter's schedule
         (a constant one when it has no other scheduler).
       iters_per_epoch: the epoch length (the plateaus count epochs).
+      weight_decay: the same for the weight decay (needs groups with a ``weight_decay``
+        vector, :func:`~jaxoptim.optimizer_base.decay_groups`).
 
     Returns:
       The driving transformation (state :class:`HyperparamState`), and with ``plateaus`` the
@@ -162,6 +168,8 @@ def drive_hyperparams(
             fns["lr"] = lr(np.asarray(pg.lr, np.float64))
         if momentum is not None and pg.momentum:
             fns["momentum"] = momentum(np.asarray(pg.momentum, np.float64))
+        if weight_decay is not None and pg.weight_decay:
+            fns["weight_decay"] = weight_decay(np.asarray(pg.weight_decay, np.float64))
         return pg, fns
 
     def values(pg, fns, iteration, current, plateau):
@@ -181,6 +189,8 @@ def drive_hyperparams(
         hp = {"lr": jnp.asarray(pg.lr, jnp.float32)}
         if pg.momentum:
             hp["momentum"] = jnp.asarray(pg.momentum, jnp.float32)
+        if pg.weight_decay:
+            hp["weight_decay"] = jnp.asarray(pg.weight_decay, jnp.float32)
         plateau = {k: plateau_lib.init(p, len(hp[k])) for k, p in plateaus.items() if k in hp}
         plateau = plateau or None
         iteration = jnp.zeros([], jnp.int32)
@@ -694,6 +704,7 @@ def make_optimizer(
     constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")
     constructor = constructor_cls(dict(optimizer, type=opt_type), paramwise_cfg)
     max_iters = _resolve_max_iters(full, max_iters, iters_per_epoch)
+    wd_fn = engine.weight_decay if engine is not None else None
 
     if isinstance(factory, OptimizerDef):
         hp = factory.hyperparams(**optimizer)
@@ -702,8 +713,9 @@ def make_optimizer(
             table = paramwise.fix_lrs(constructor(tree, param_kinds), hook_lr)
             return paramwise.groups_from_table(table, factory, hp)
 
-        groups = cached_groups(groups)
-        opt = torch_transform(factory, hp, groups=groups)
+        groups = decay_groups(hp, groups)  # weight decay: a live vector, like lr
+        lifts = wd_fn is not None and engine.weight_decay_lifts_zero
+        opt = torch_transform(factory, hp, groups=groups, static_zero_decay=not lifts)
         base_lr = float(hp["lr"])
         has_momentum = factory.momentum_key is not None
     else:
@@ -787,6 +799,12 @@ def make_optimizer(
                     "optimizer.momentum to the base value (the momentum buffer is only kept "
                     "when momentum is non-zero)"
                 )
+    if wd_fn is not None and not (isinstance(factory, OptimizerDef) and "weight_decay" in hp):
+        raise KeyError(
+            f"param_scheduler: a weight-decay scheduler needs an optimizer with `weight_decay` "
+            f"in its param groups (mmengine: KeyError 'weight_decay'); {opt_type!r} "
+            + ("has none" if isinstance(factory, OptimizerDef) else "is not a built-in optimizer")
+        )
     lr_config = full.get("lr_config")
     if lr_config is not None:
         if base_lr is None:
@@ -831,6 +849,7 @@ def make_optimizer(
         momentum=momentum_fn,
         plateaus=plateaus,
         iters_per_epoch=engine.iters_per_epoch if engine is not None else None,
+        weight_decay=wd_fn,
     )
     built = _plain_params(tx)
     built.info = OptimizerInfo(

@@ -73,6 +73,9 @@ class Translated:
       iters_per_epoch: the epoch length, when known.
       shard_opt_state: the optimizer is a ``ZeroRedundancyOptimizer`` (ZeRO-1: the train
         step keeps the optimizer state split over its mesh's data axis).
+      weight_decay: the ``bases -> schedule`` factory of the weight-decay schedulers, or
+        ``None``.
+      weight_decay_lifts_zero: a weight-decay scheduler can move a zero group away from 0.
     """
 
     mmcv: dict[str, Any]
@@ -85,6 +88,8 @@ class Translated:
     plateaus: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     iters_per_epoch: int | None = None
     shard_opt_state: bool = False
+    weight_decay: Callable[[np.ndarray], Callable[[Any], Any]] | None = None
+    weight_decay_lifts_zero: bool = False
 
 
 def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
@@ -446,6 +451,8 @@ def translate(
         plateaus=param_scheduler.plateaus_for(schedulers, when),
         iters_per_epoch=when.iters_per_epoch,
         shard_opt_state=is_zero(wrapper),
+        weight_decay=param_scheduler.schedules_for(schedulers, "weight_decay", when),
+        weight_decay_lifts_zero=param_scheduler.lifts_zero(schedulers, "weight_decay", when),
     )
 
 

@@ -5,13 +5,22 @@ pure per-leaf functions (``init_leaf`` and ``update_leaf``) that restate torch's
 algorithm. :func:`torch_transform` turns a definition and its hyperparameters into one optax
 transformation that:
 
-* keeps the learning rate and the momentum (``momentum`` or ``betas[0]``) as *live* float32
-  vectors in its state, one entry per distinct parameter-group value, so a schedule (or a user)
-  changes them without recompiling;
-* gives every leaf its own static hyperparameters (weight decay, eps, ...) from a
+* keeps the learning rate, the momentum (``momentum`` or ``betas[0]``) and the weight decay as
+  *live* float32 vectors in its state, one entry per distinct parameter-group value, so a
+  schedule (or a user) changes them without recompiling;
+* gives every leaf its other hyperparameters (eps, ...) as static values from a
   :class:`ParamGroups` computed from the tree's paths at trace time, so the update stays one
   fused pass however many groups a model has;
 * gives frozen leaves an exactly zero update and no state (``optax.MaskedNode``).
+
+Compile time: XLA:CPU compiles one kernel per *distinct* fused computation, so a leaf's fused
+update must not depend on its group. A constant index (``lr[3]``) or a baked-in per-group
+constant (a static weight decay) is part of the fused computation and made all 161 of a
+ResNet-50's leaves distinct; an optimization barrier does not help (XLA removes it before
+fusion). Instead the state holds the group indices themselves as uint32 scalars
+(``TorchOptimizerState.group_index``): a leaf reads its group's value with a dynamic index that
+is a runtime operand, so leaves of one shape share one kernel whether a model has 1 or 161
+groups.
 """
 
 from __future__ import annotations
@@ -78,14 +87,17 @@ class LeafGroup:
       momentum_index: index of the leaf's group in the live ``momentum`` vector.
       overrides: torch-named hyperparameters that differ from the optimizer's for this leaf
         (``weight_decay``, and in the mmengine dialect anything a custom key sets), as a sorted
-        tuple of pairs so the group is hashable.
+        tuple of pairs so the group is hashable. :func:`live_decay` moves ``weight_decay``
+        from here into the live ``weight_decay`` vector.
       frozen: the leaf gets no state and an exactly zero update.
+      wd_index: index of the leaf's group in the live ``weight_decay`` vector.
     """
 
     lr_index: int = 0
     momentum_index: int = 0
     overrides: tuple[tuple[str, Any], ...] = ()
     frozen: bool = False
+    wd_index: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,11 +109,14 @@ class ParamGroups:
       lr: the distinct group learning rates; index 0 is always the optimizer's own ``lr``.
       momentum: the distinct group momentum values (``momentum`` or ``betas[0]``); index 0 is
         the optimizer's own; empty when the optimizer has no momentum.
+      weight_decay: the distinct group weight decays; index 0 is the optimizer's own; empty
+        until :func:`live_decay` has collected them (or when the optimizer has none).
     """
 
     leaves: tuple[LeafGroup, ...]
     lr: tuple[float, ...]
     momentum: tuple[float, ...] = ()
+    weight_decay: tuple[float, ...] = ()
 
 
 GroupsFn = Callable[[Any], ParamGroups]
@@ -221,14 +236,23 @@ class TorchOptimizerState(NamedTuple):
     Attributes:
       count: optimizer steps applied so far (torch's per-parameter ``step``); a skipped step
         does not advance it.
-      hyperparams: ``{'lr': f32[G], 'momentum': f32[M]}``, the live group values used by the
-        last update (or to be used by the next when nothing drives them).
+      hyperparams: ``{'lr': f32[G], 'momentum': f32[M], 'weight_decay': f32[W]}``, the live
+        group values used by the last update (or to be used by the next when nothing drives
+        them); ``momentum`` / ``weight_decay`` only for optimizers that have them. A group
+        whose weight decay is 0 when the update is traced has no decay term (torch's
+        ``if weight_decay != 0``), unless the transformation was built with
+        ``static_zero_decay=False`` (a weight-decay schedule may lift it from 0).
       leaves: per-leaf state tuples, ``optax.MaskedNode()`` for frozen leaves.
+      group_index: the uint32 scalars ``0, 1, ..., K-1`` (``K`` the longest live vector; empty
+        with one group), constant but read at run time: a leaf indexes its group's live values
+        with them, so its fused update does not depend on its group (compile time, see the
+        module docstring). Do not change them.
     """
 
     count: jax.Array
     hyperparams: dict[str, jax.Array]
     leaves: Any
+    group_index: tuple[jax.Array, ...] = ()
 
 
 def single_group(defn: OptimizerDef, hp: Hyper) -> GroupsFn:
@@ -244,6 +268,35 @@ def single_group(defn: OptimizerDef, hp: Hyper) -> GroupsFn:
         )
 
     return groups
+
+
+def live_decay(hp: Hyper, pg: ParamGroups) -> ParamGroups:
+    """``pg`` with every leaf's ``weight_decay`` moved from its overrides to a live vector.
+
+    The vector holds the distinct group weight decays, index 0 the optimizer's own
+    (``hp['weight_decay']``); a leaf without an override has the optimizer's. Unchanged when
+    the optimizer has no ``weight_decay`` or ``pg`` already has the vector.
+
+    Examples:
+      >>> pg = ParamGroups((LeafGroup(overrides=(('weight_decay', 0.0),)), LeafGroup()), (0.1,))
+      >>> out = live_decay({'weight_decay': 1e-4}, pg)
+      >>> out.weight_decay, [leaf.wd_index for leaf in out.leaves], out.leaves[0].overrides
+      ((0.0001, 0.0), [1, 0], ())
+    """
+    if "weight_decay" not in hp or pg.weight_decay:
+        return pg
+    values = [float(hp["weight_decay"])]
+    leaves = []
+    for leaf in pg.leaves:
+        overrides = dict(leaf.overrides)
+        wd = float(overrides.pop("weight_decay", hp["weight_decay"]))
+        if wd not in values:
+            values.append(wd)
+        index = 0 if leaf.frozen else values.index(wd)
+        leaves.append(
+            dataclasses.replace(leaf, overrides=tuple(sorted(overrides.items())), wd_index=index)
+        )
+    return dataclasses.replace(pg, leaves=tuple(leaves), weight_decay=tuple(values))
 
 
 def cached_groups(fn: GroupsFn) -> GroupsFn:
@@ -264,11 +317,23 @@ def cached_groups(fn: GroupsFn) -> GroupsFn:
     return groups
 
 
-def _leaf_hyper(defn: OptimizerDef, hp: Hyper, leaf: LeafGroup, live: Mapping[str, Any]):
-    """``live`` maps ``lr``/``momentum`` to a list of per-group scalars (sliced once per update)."""
+def _leaf_hyper(
+    defn: OptimizerDef,
+    hp: Hyper,
+    leaf: LeafGroup,
+    live: Mapping[str, Any],
+    pg: ParamGroups,
+    static_zero_decay: bool,
+):
+    """``live`` maps ``lr`` / ``momentum`` / ``weight_decay`` to a list of per-group scalars
+    (sliced once per update). A group whose weight decay is 0 gets the Python float ``0.0``
+    (no decay term, as torch's ``if weight_decay != 0``) when ``static_zero_decay``."""
     leaf_hp = dict(hp)
     leaf_hp.update(leaf.overrides)
     leaf_hp["lr"] = live["lr"][leaf.lr_index]
+    if pg.weight_decay:
+        zero = static_zero_decay and pg.weight_decay[leaf.wd_index] == 0
+        leaf_hp["weight_decay"] = 0.0 if zero else live["weight_decay"][leaf.wd_index]
     if defn.momentum_key == "momentum":
         leaf_hp["momentum"] = live["momentum"][leaf.momentum_index]
     elif defn.momentum_key == "betas":
@@ -316,18 +381,43 @@ def per_group(key: str, x: Any, *args: Any, fn: Callable[..., Any]) -> Any:
         return shared(key, x, *args, fn=lambda: fn(x, *args))
     vector, index = entry[1]
     whole = shared(("per_group", key), vector, *args, fn=lambda: fn(vector, *args))
-    return shared(("per_group_entry", key), whole, index, fn=lambda: whole[index])
+    indices = memo[("group_index",)]
+    return shared(("per_group_entries", key), whole, fn=lambda: _entries(whole, indices))[index]
 
 
-def _register_groups(memo: dict, live: Mapping[str, jax.Array]) -> dict[str, list]:
-    """Slices every live vector into per-group scalars, remembering each one's vector and index
-    for :func:`per_group`."""
+def _entries(vector: jax.Array, indices: Sequence[jax.Array]) -> list[jax.Array]:
+    """``vector``'s entries as scalars, indexed by the runtime ``indices`` (``group_index``).
+
+    A slice ``vector[i]`` with a constant ``i`` fused into a leaf's update makes that fused
+    computation differ from every other group's, and XLA:CPU compiles one kernel per distinct
+    fused computation: 161 groups compiled 161 kernels where one group needs one. With the
+    index a runtime operand, leaves of one shape share one kernel whatever their group.
+    """
+    n = vector.shape[0]
+    if n == 1:
+        return [vector[0]]
+    return [jax.lax.dynamic_slice(vector, (indices[i],), (1,))[0] for i in range(n)]
+
+
+def _register_groups(
+    memo: dict, live: Mapping[str, jax.Array], indices: Sequence[jax.Array]
+) -> dict[str, list]:
+    """Splits every live vector into per-group scalars (:func:`_entries`), remembering each
+    one's vector and index for :func:`per_group`."""
+    memo[("group_index",)] = indices
     scalars = {}
     for name, vector in live.items():
-        scalars[name] = [vector[i] for i in range(vector.shape[0])]
+        scalars[name] = _entries(vector, indices)
         for i, x in enumerate(scalars[name]):
             memo[("group_entry", ("id", id(x)))] = ((x,), (vector, i))
     return scalars
+
+
+def group_index(groups: ParamGroups) -> tuple[jax.Array, ...]:
+    """The runtime group indices a state holds (``TorchOptimizerState.group_index``)."""
+    k = max(len(groups.lr), len(groups.momentum), len(groups.weight_decay))
+    # unsigned: dynamic_slice needs no wrap-around of negative indices (fewer ops per leaf)
+    return tuple(jnp.asarray(i, jnp.uint32) for i in range(k)) if k > 1 else ()
 
 
 def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
@@ -335,6 +425,8 @@ def initial_hyperparams(groups: ParamGroups) -> dict[str, jax.Array]:
     live = {"lr": jnp.asarray(groups.lr, jnp.float32)}
     if groups.momentum:
         live["momentum"] = jnp.asarray(groups.momentum, jnp.float32)
+    if groups.weight_decay:
+        live["weight_decay"] = jnp.asarray(groups.weight_decay, jnp.float32)
     return live
 
 
@@ -433,8 +525,17 @@ def _check_hyperparams(defn: OptimizerDef, live: Mapping[str, Any], hyperparams:
     return out
 
 
+def decay_groups(hp: Hyper, groups: GroupsFn) -> GroupsFn:
+    """``groups`` with :func:`live_decay` applied, memoized per tree structure."""
+    return cached_groups(lambda tree: live_decay(hp, groups(tree)))
+
+
 def torch_transform(
-    defn: OptimizerDef, hp: Hyper, *, groups: GroupsFn | None = None
+    defn: OptimizerDef,
+    hp: Hyper,
+    *,
+    groups: GroupsFn | None = None,
+    static_zero_decay: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     """One optax transformation running ``defn`` on every leaf with its group's settings.
 
@@ -442,12 +543,16 @@ def torch_transform(
       defn: the optimizer definition.
       hp: its full hyperparameters (from :meth:`OptimizerDef.hyperparams`).
       groups: ``tree -> ParamGroups``; ``None`` gives every leaf the optimizer's settings.
+      static_zero_decay: a group whose weight decay is 0 gets no decay term at all (torch's
+        ``if weight_decay != 0``, decided from the group's value when the update is traced);
+        ``False`` when a schedule may lift a zero weight decay (then ``0 * p`` is computed).
 
     Returns:
       A transformation whose ``update`` accepts an optional ``hyperparams`` keyword
-      (``{'lr': f32[G], 'momentum': f32[M]}``) that overrides the live values in its state.
+      (``{'lr': f32[G], 'momentum': f32[M], 'weight_decay': f32[W]}``) that overrides the live
+      values in its state.
     """
-    groups_fn = cached_groups(groups or single_group(defn, hp))
+    groups_fn = decay_groups(hp, groups or single_group(defn, hp))
 
     def init_fn(params):
         pg = groups_fn(params)
@@ -466,6 +571,8 @@ def torch_transform(
                 leaf_hp.update(leaf.overrides)
                 # a group's own lr / momentum decides which buffers it keeps (torch: per group)
                 leaf_hp["lr"] = pg.lr[leaf.lr_index]
+                if pg.weight_decay:
+                    leaf_hp["weight_decay"] = pg.weight_decay[leaf.wd_index]
                 if defn.momentum_key == "momentum" and pg.momentum:
                     leaf_hp["momentum"] = pg.momentum[leaf.momentum_index]
                 elif defn.momentum_key == "betas" and pg.momentum:
@@ -475,6 +582,7 @@ def torch_transform(
             count=jnp.zeros([], jnp.int32),
             hyperparams=initial_hyperparams(pg),
             leaves=jax.tree_util.tree_unflatten(treedef, states),
+            group_index=group_index(pg),
         )
 
     expected: dict[Any, Any] = {}
@@ -507,13 +615,14 @@ def torch_transform(
         memo: dict = {}
         token = _MEMO.set(memo)
         try:
-            scalars = _register_groups(memo, live)
+            scalars = _register_groups(memo, live, state.group_index)
             for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
                 if leaf.frozen:
                     deltas.append(jnp.zeros_like(g))
                     new_states.append(s)
                     continue
-                delta, s_new = defn.update_leaf(g, p, s, _leaf_hyper(defn, hp, leaf, scalars), step)
+                leaf_hp = _leaf_hyper(defn, hp, leaf, scalars, pg, static_zero_decay)
+                delta, s_new = defn.update_leaf(g, p, s, leaf_hp, step)
                 deltas.append(delta.astype(p.dtype))
                 new_states.append(
                     jax.tree_util.tree_map(lambda new, old: new.astype(old.dtype), s_new, s)
@@ -524,6 +633,7 @@ def torch_transform(
             count=count,
             hyperparams=live,
             leaves=jax.tree_util.tree_unflatten(treedef, new_states),
+            group_index=state.group_index,
         )
         return jax.tree_util.tree_unflatten(treedef, deltas), new_state
 

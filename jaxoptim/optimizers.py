@@ -132,15 +132,25 @@ def _grad(g: jax.Array, hp: Hyper) -> jax.Array:
     return -g if hp.get("maximize", False) else g
 
 
+def _decays(hp: Hyper) -> bool:
+    """Whether the leaf has a decay term: torch's ``weight_decay != 0``.
+
+    A group's weight decay is a live float32 scalar (a schedule may change it), or the Python
+    float ``0.0`` for a group without decay (:func:`~jaxoptim.optimizer_base.torch_transform`).
+    """
+    wd = hp["weight_decay"]
+    return not (isinstance(wd, (int, float)) and wd == 0)
+
+
 def _coupled_decay(g: jax.Array, p: jax.Array, hp: Hyper) -> jax.Array:
     """torch's L2 penalty: ``g + weight_decay * p``."""
-    return g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
+    return g + hp["weight_decay"] * p if _decays(hp) else g
 
 
 def _decoupled_decay(p: jax.Array, hp: Hyper) -> jax.Array | float:
     """The delta of torch's ``p.mul_(1 - lr * weight_decay)``."""
     lr, wd = hp["lr"], hp["weight_decay"]
-    if wd == 0:
+    if not _decays(hp):
         return 0.0
     return shared("neg_lr_wd", lr, wd, fn=lambda: -lr * wd) * p
 
@@ -874,7 +884,7 @@ def _fallback_hyper(fallback: _MuonFallback, hp: Hyper) -> dict[str, Any]:
         if fallback.weight_decay is not None:
             if fallback.muon_weight_decay != 0:
                 wd = fallback.weight_decay * (wd / fallback.muon_weight_decay)
-            elif wd == 0:  # no multiplier to recover: an absolute nonzero override wins
+            elif not _decays(hp):  # no multiplier to recover: an absolute nonzero override wins
                 wd = fallback.weight_decay
         leaf_hp["weight_decay"] = wd
     return leaf_hp
@@ -1003,7 +1013,7 @@ def _lion_update(g, p, s, hp, step):
     beta1, beta2 = hp["betas"]
     direction = jnp.sign(_one_minus(beta1) * g + beta1 * s[0])
     m = (1.0 - beta2) * g + beta2 * s[0]
-    if hp["weight_decay"] != 0:
+    if _decays(hp):
         direction = direction + hp["weight_decay"] * p
     return _neg(hp["lr"]) * direction, (m,)
 
@@ -1035,7 +1045,7 @@ def _lamb_update(g, p, s, hp, step):
     m_hat = m / _bias_correction(beta1, step)
     v_hat = v / _bias_correction(beta2, step)
     update = m_hat / (jnp.sqrt(v_hat + hp["eps_root"]) + hp["eps"])
-    if hp["weight_decay"] != 0:
+    if _decays(hp):
         update = update + hp["weight_decay"] * p
     return _neg(hp["lr"]) * update * _trust_ratio(update, p, 1.0, 0.0), (m, v)
 
@@ -1060,7 +1070,7 @@ def _lars_validate(hp: Hyper) -> None:
 
 def _lars_update(g, p, s, hp, step):
     g, p = _wide(g), _wide(p)
-    update = g + hp["weight_decay"] * p if hp["weight_decay"] != 0 else g
+    update = g + hp["weight_decay"] * p if _decays(hp) else g
     if not hp["lars_exclude"]:  # mmpretrain's per-group flag: local lr 1, no trust ratio
         update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
     update = _neg(hp["lr"]) * update

@@ -29,6 +29,16 @@ mmengine's own recurrence where none is:
 * ``OneCycleLR`` replaces the base lr (``eta_max / div_factor``) and must be the only lr
   scheduler.
 
+The scheduled parameter is ``lr``, ``momentum`` or ``weight_decay`` (the generic
+``*ParamScheduler`` types with ``param_name='weight_decay'``, and mmpretrain's
+``CosineAnnealingWeightDecay``). mmengine schedules each group from that group's initial value
+(``initial_weight_decay``), so a group whose weight decay is 0 stays 0 under multiplicative
+schedulers while an ``eta_min`` lifts it towards ``eta_min``. mmpretrain's
+``CosineAnnealingWeightDecay`` (mmpretrain/engine/schedulers/weight_decay_scheduler.py) is
+``CosineAnnealingParamScheduler(param_name='weight_decay')`` except that a group whose initial
+weight decay is 0 is set to 0 at every step after its first (its ``eta_min`` never reaches
+that group).
+
 The static values (``v_in``, the end values) are computed in float64; the traced arithmetic is
 float32 with the helpers of :mod:`jaxoptim.schedules` (powers from float64 tables, cosines from
 half-angle sines), so values agree with mmengine's float64 ones to a few float32 ulps; a table
@@ -118,6 +128,11 @@ for _kind in _KEYS:
     if _kind != "OneCycle":  # mmengine has no OneCycleMomentum
         TYPES[f"{_kind}Momentum"] = (_kind, "momentum")
     TYPES[f"{_kind}ParamScheduler"] = (_kind, None)
+# mmpretrain's: a CosineAnnealingParamScheduler on 'weight_decay' that keeps zero groups at 0
+TYPES["CosineAnnealingWeightDecay"] = ("CosineAnnealing", "weight_decay")
+_KEEPS_ZERO = ("CosineAnnealingWeightDecay",)
+PARAMS = ("lr", "momentum", "weight_decay")
+"""The group values a scheduler may drive (``param_name``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,7 +236,16 @@ class _Scheduler:
         ratio = self.opts.get("eta_min_ratio")
         if ratio is not None:
             return base * float(ratio)
-        return np.full_like(base, float(self.opts.get("eta_min") or 0.0))
+        eta = np.full_like(base, float(self.opts.get("eta_min") or 0.0))
+        if self.opts.get("keep_zero"):  # mmpretrain's CosineAnnealingWeightDecay
+            eta = np.where(base == 0, 0.0, eta)
+        return eta
+
+    def lifts_zero(self) -> bool:
+        """Whether a group whose base value is 0 can leave 0 (an absolute ``eta_min``)."""
+        if self.kind not in ("CosineAnnealing", "Poly", "CosineRestart"):
+            return False
+        return bool(self.eta(np.zeros(1))[0] != 0)
 
     def periodic(self) -> bool:
         return self.kind == "CosineAnnealing" and self.last_k > self.opts["T_max"]
@@ -453,11 +477,15 @@ class _Scheduler:
             r = (1 + np.cos(math.pi * k / t)) / (1 + np.cos(math.pi * (k - 1) / t))
             shift = (base - eta) * (1 - math.cos(math.pi / t)) / 2
             keep = first | lift
-            return (
+            a, c, d = (
                 np.where(keep, 1.0, r),
                 np.where(keep, 0.0, eta),
                 np.where(first, 0.0, np.where(lift, shift, eta)),
             )
+            if o.get("keep_zero"):  # mmpretrain: a zero base is set to 0 after the first step
+                zero = ~first & (base == 0)
+                a, c, d = (np.where(zero, 0.0, x) for x in (a, c, d))
+            return a, c, d
         periods = np.asarray(o["periods"])  # CosineRestart
         ends = np.cumsum(periods)
         idx = np.searchsorted(ends, k, side="right")
@@ -509,7 +537,8 @@ def _positive_int(where, opts, key):
 
 
 def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | None:
-    """The scheduler for ``param`` ('lr' or 'momentum'), or ``None`` if it schedules the other."""
+    """The scheduler for ``param`` (one of :data:`PARAMS`), or ``None`` if it schedules
+    another."""
     if not isinstance(cfg, Mapping):
         raise TypeError(f"param_scheduler[{index}] must be a dict, got {cfg!r}")
     name = cfg.get("type")
@@ -528,8 +557,8 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
     opts = _check_keys(where, cfg, allowed)
     if target is None:
         target = opts.pop("param_name")
-        if target not in ("lr", "momentum"):
-            raise ValueError(f"{where}.param_name must be 'lr' or 'momentum', got {target!r}")
+        if target not in PARAMS:
+            raise ValueError(f"{where}.param_name must be one of {list(PARAMS)}, got {target!r}")
         if kind == "OneCycle" and target != "lr":
             raise ValueError(f"{where}: OneCycle only schedules the lr (param_name='lr')")
     if target != param:
@@ -602,6 +631,8 @@ def _parse(index: int, cfg: Any, param: str, timing: Timing) -> _Scheduler | Non
         )
     unit = ipe if by_epoch and not convert else 1
     _validate(where, kind, opts, scale, end - begin)
+    if name in _KEEPS_ZERO:
+        opts["keep_zero"] = True
     return _Scheduler(where, kind, unit, int(begin), int(end), opts, by_epoch and not convert)
 
 
@@ -777,7 +808,7 @@ def schedules_for(
 
     Args:
       param_scheduler: the config's ``param_scheduler`` (a dict or a list).
-      param: ``'lr'`` or ``'momentum'``.
+      param: ``'lr'``, ``'momentum'`` or ``'weight_decay'``.
       timing: the train loop's lengths.
 
     Returns:
@@ -854,6 +885,26 @@ def schedules_for(
     return factory
 
 
+def lifts_zero(param_scheduler: Any, param: str, timing: Timing) -> bool:
+    """Whether a scheduler of ``param`` can move a group whose base value is 0 away from 0.
+
+    Only cosine / poly / CosineRestart schedulers with an absolute ``eta_min != 0`` do (a
+    ratio, a factor or mmpretrain's CosineAnnealingWeightDecay keep 0 at 0). The optimizer
+    then keeps a decay term for groups whose weight decay starts at 0.
+
+    Examples:
+      >>> cfg = [dict(type='CosineAnnealingParamScheduler', param_name='weight_decay',
+      ...             eta_min=0.01, by_epoch=False, end=10)]
+      >>> lifts_zero(cfg, 'weight_decay', Timing()), lifts_zero(cfg, 'lr', Timing())
+      (True, False)
+    """
+    return any(
+        s.lifts_zero()
+        for index, cfg in enumerate(parse(param_scheduler))
+        if (s := _parse(index, cfg, param, timing)) is not None
+    )
+
+
 def _constant(base: np.ndarray) -> Callable[[Any], Any]:
     value = _f32(base)
     return lambda iteration: jnp.asarray(value)
@@ -911,6 +962,13 @@ def _plan(scheds: list[_Scheduler], base: np.ndarray):
 def _no_closed_form(scheds: list[_Scheduler], base: np.ndarray) -> str | None:
     """Why :func:`_chain` would not be exact for ``base``, or ``None`` when it is."""
     mult, anchors = _plan(scheds, base)
+    keep = [s for s in scheds if s.opts.get("keep_zero")]
+    lift = [s for s in scheds if s.lifts_zero()]
+    if keep and lift and np.any(base == 0):
+        return (
+            f"{keep[0].where} sets groups whose base value is 0 to 0 while {lift[0].where} "
+            "lifts them towards its eta_min"
+        )
     for lo, hi, a in anchors:
         for other in scheds:
             if other is a or other.change_span() is None:

@@ -124,8 +124,11 @@ def _mmengine_values(engine, base_lr, base_momentum):
         bases["momentum"] = optimizer.get("momentum")
         if bases["momentum"] is None and optimizer.get("betas") is not None:
             bases["momentum"] = optimizer["betas"][0]
-    for key, factory in (("lr", engine.lr), ("momentum", engine.momentum)):
-        if factory is None and key == "momentum":
+    bases["weight_decay"] = optimizer.get("weight_decay")
+    schedules = [("lr", engine.lr), ("momentum", engine.momentum)]
+    schedules.append(("weight_decay", engine.weight_decay))
+    for key, factory in schedules:
+        if factory is None and key != "lr":
             continue
         if bases[key] is None:
             raise ValueError(f"plot: optimizer.{key} is not set; pass base_{key}=...")

@@ -163,7 +163,7 @@ def test_structure_mismatch_names_the_first_difference(tmp_path, setup):
     with pytest.raises(ValueError) as info:
         restore_checkpoint(tmp_path, adam)
     assert "the checkpoint has `opt_state.1.count` (int32[]), the target has not" in str(info.value)
-    assert "(target: 14 leaves, checkpoint: 20)" in str(info.value)
+    assert "(target: 14 leaves, checkpoint: 21)" in str(info.value)
 
 
 def test_missing_checkpoints_and_non_increasing_steps(tmp_path, setup):

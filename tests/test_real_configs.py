@@ -33,8 +33,7 @@ REJECTED: dict[str, str] = {
 }
 
 # config path -> why its schedule does not match yet (marked ``xfail(strict=True)``, so each entry
-# must be removed once it passes). `weight-decay-scheduler` (added below for every record with a
-# weight-decay schedule): not implemented yet.
+# must be removed once it passes).
 KNOWN: dict[str, str] = {}
 
 
@@ -100,8 +99,6 @@ def _schedule_cases():
             continue  # test_rejected_configs_say_why
         marks = []
         reason = KNOWN.get(path)
-        if reason is None and "weight_decay" in EXPECTED["schedules"][case["id"]]:
-            reason = "weight-decay-scheduler"
         if reason is not None:
             marks.append(pytest.mark.xfail(strict=True, reason=reason))
         params.append(pytest.param(case, id=f"{path}@{case['length']}", marks=marks))
