@@ -862,7 +862,7 @@ def make_optimizer(
         momentum_scheduled=momentum_fn is not None,
         has_momentum=has_momentum,
         trainable=trainable,
-        precision=engine.precision if engine is not None else config_precision(full),
+        precision=(engine.precision or "float32") if engine is not None else config_precision(full),
         clip_value=engine.clip_value if engine is not None else None,
         after_val=after_val,
         shard_opt_state=engine.shard_opt_state if engine is not None else False,

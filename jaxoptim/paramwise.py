@@ -743,6 +743,10 @@ def explain(
     """
     if not isinstance(cfg, Mapping):
         raise TypeError(f"explain: cfg must be a mapping, got {type(cfg).__name__}")
+    if "optimizer" in cfg or "optim_wrapper" in cfg:  # a full config: a misspelled section raises
+        from jaxoptim.builder import check_section_names
+
+        check_section_names(cfg)
     hook_lr = None
     if "optim_wrapper" in cfg:
         from jaxoptim import mmengine_cfg  # an mmengine config: paramwise_cfg beside optimizer

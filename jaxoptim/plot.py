@@ -58,7 +58,9 @@ def schedule_values(
       [0.1, 0.1, 0.01, 0.01]
     """
     from jaxoptim import mmengine_cfg
+    from jaxoptim.builder import check_section_names
 
+    check_section_names(cfg)  # a misspelled lr_config would plot a constant lr
     if "optim_wrapper" in cfg:
         engine = mmengine_cfg.translate(
             cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size

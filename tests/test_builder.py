@@ -329,6 +329,13 @@ def test_a_misspelled_section_raises_naming_both(key, section):
     }
     with pytest.raises(KeyError, match=rf"`{key}`"):
         make_optimizer(engine)
+    from jaxoptim import explain
+    from jaxoptim.plot import schedule_values
+
+    with pytest.raises(KeyError, match=rf"`{key}`.*did you mean `{section}`"):
+        schedule_values(cfg)
+    with pytest.raises(KeyError, match=rf"`{key}`.*did you mean `{section}`"):
+        explain(cfg, {"w": jnp.zeros(3)})
 
 
 def test_openmmlab_keys_near_a_section_are_not_misspellings():

@@ -71,7 +71,7 @@ def test_translation_maps_onto_the_mmcv_sections():
 @pytest.mark.parametrize(
     "wrapper, precision",
     [
-        (dict(), None),
+        (dict(), "float32"),
         (dict(type="AmpOptimWrapper"), "float16"),
         (dict(type="AmpOptimWrapper", dtype="bfloat16"), "bfloat16"),
         (dict(type="AmpOptimWrapper", dtype="float32"), "float32"),
@@ -82,7 +82,7 @@ def test_precision_hint_reaches_info_and_the_cli(wrapper, precision):
     tx = jaxoptim.make_optimizer(cfg)
     assert tx.info.precision == precision
     assert tx.info.loss_scaling == ("type" in wrapper)
-    assert cli._precision(cfg) == (precision or "float32")
+    assert cli._precision(cfg) == precision
     assert cli._precision(dict(cfg, precision="float32")) == "float32"
 
 

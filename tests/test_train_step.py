@@ -461,9 +461,10 @@ def test_a_precision_the_config_asks_for_and_the_step_ignores_warns():
     tx = make_optimizer(cfg)
     assert tx.info.precision == "bfloat16"
     with pytest.warns(UserWarning, match="asks for bfloat16 compute.*computes in float32"):
-        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx)
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx, precision="float32")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx)  # the config's: no warning
         make_train_step(lambda p, b: jnp.sum(p["w"] * b), tx, precision=tx.info.precision)
         make_train_step(lambda p, b: jnp.sum(p["w"] * b), make_optimizer(dict(type="SGD", lr=0.1)))
 
