@@ -81,7 +81,11 @@ class TrainState(struct.PyTreeNode):
 
 
 def report_val_metrics(
-    tx: optax.GradientTransformation, state: TrainState, metrics: Mapping[str, Any]
+    tx: optax.GradientTransformation,
+    state: TrainState,
+    metrics: Mapping[str, Any],
+    *,
+    params: Any = None,
 ) -> TrainState:
     """Steps mmengine's ``ReduceOnPlateau*`` schedulers on validation metrics.
 
@@ -95,6 +99,9 @@ def report_val_metrics(
         ``info``); ``state.opt_state`` may wrap that transformation's state (``optax.chain``).
       state: the train state after the epoch.
       metrics: metric name -> value (a number or a scalar array).
+      params: only for a Flax ``nnx.Optimizer`` given as ``state`` (it holds no params): the
+        trained parameters, ``nnx.state(model, nnx.Param)``. The optimizer's state is updated
+        in place and the optimizer returned.
 
     Returns:
       ``state`` whose optimizer state holds the schedulers' new factors; the next step trains
@@ -123,6 +130,9 @@ def report_val_metrics(
     after_val = getattr(getattr(tx, "info", None), "after_val", None)
     if after_val is None:
         return state
+    variable = nnx_variable_class()
+    if variable is not None and not hasattr(state, "params") and hasattr(state, "wrt"):
+        return _report_to_nnx_optimizer(after_val, state, metrics, params, variable)
     found = _find(state.opt_state, HyperparamState)  # also inside optax.chain(tx, ...)
     if len(found) != 1:
         raise TypeError(
@@ -137,6 +147,38 @@ def report_val_metrics(
         is_leaf=lambda x: isinstance(x, HyperparamState),
     )
     return state.replace(opt_state=opt_state)
+
+
+def _report_to_nnx_optimizer(after_val, optimizer, metrics, params, variable):
+    """``report_val_metrics`` for an ``nnx.Optimizer``: its state's Variables set in place."""
+    if params is None:
+        raise TypeError(
+            "report_val_metrics: an nnx.Optimizer holds no params: pass "
+            "params=nnx.state(model, nnx.Param)"
+        )
+    is_var = lambda x: isinstance(x, variable)  # noqa: E731
+    boxed = optimizer.opt_state
+    plain = jax.tree_util.tree_map(lambda v: v.get_value(), boxed, is_leaf=is_var)
+    found = _find(plain, HyperparamState)
+    if len(found) != 1:
+        raise TypeError(
+            "report_val_metrics: the nnx.Optimizer's state does not hold the state of one "
+            f"make_optimizer transformation (found {len(found)})"
+        )
+    params = jax.tree_util.tree_map(lambda v: v.get_value(), params, is_leaf=is_var)
+    new = after_val(found[0], params, metrics)
+    plain = jax.tree_util.tree_map(
+        lambda x: new if isinstance(x, HyperparamState) else x,
+        plain,
+        is_leaf=lambda x: isinstance(x, HyperparamState),
+    )
+    for var, value in zip(
+        jax.tree_util.tree_leaves(boxed, is_leaf=is_var),
+        jax.tree_util.tree_leaves(plain),
+        strict=True,
+    ):
+        var.set_value(value)
+    return optimizer
 
 
 def current_loss_scale(opt_state: Any) -> jax.Array:

@@ -239,3 +239,45 @@ if __name__ == "__main__":
         for x in leaves
     ]
     np.savez(sys.argv[2], **{f"a{i}": x for i, x in enumerate(leaves)})
+
+
+def _values(tree):
+    """Plain arrays for a tree of arrays or nnx Variables."""
+    return jax.tree_util.tree_map(
+        lambda v: v.get_value() if isinstance(v, nnx.Variable) else jnp.asarray(v),
+        tree,
+        is_leaf=lambda x: isinstance(x, nnx.Variable),
+    )
+
+
+def test_nnx_optimizer_with_reduce_on_plateau_follows_the_metrics():
+    """mmengine's ReduceOnPlateauLR under nnx.Optimizer: report_val_metrics(params=...) steps
+    it in place, and the updates equal the same run on flax's TrainState."""
+    cfg = dict(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
+        param_scheduler=dict(type="ReduceOnPlateauLR", patience=0, factor=0.5),
+        train_cfg=dict(by_epoch=True, max_epochs=4),
+    )
+    tx = jaxoptim.make_optimizer(cfg, iters_per_epoch=2)
+    model = Net(nnx.Rngs(0))
+    params = nnx.state(model, nnx.Param)
+    ref = train_state.TrainState.create(apply_fn=None, params=_values(params), tx=tx)
+    optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
+    with pytest.raises(TypeError, match="params=nnx.state"):
+        jaxoptim.report_val_metrics(tx, optimizer, {"loss": 1.0})
+    for i in range(8):
+        grads = jax.tree_util.tree_map(lambda p, i=i: _grad(p, i + 10), nnx.state(model, nnx.Param))
+        optimizer.update(model, grads)
+        ref = ref.apply_gradients(
+            grads=jax.tree_util.tree_map(lambda p, i=i: _grad(p, i + 10), ref.params)
+        )
+        if i % 2 == 1:  # end of an epoch: no improvement after the first, halve each time
+            jaxoptim.report_val_metrics(
+                tx, optimizer, {"loss": 1.0}, params=nnx.state(model, nnx.Param)
+            )
+            ref = jaxoptim.report_val_metrics(tx, ref, {"loss": 1.0})
+    got = _values(nnx.state(model, nnx.Param))
+    _assert_close(got, ref.params)
+    lr = _values(optimizer.opt_state.hyperparams)["lr"]
+    # the lr of the last update: halved after epochs 2 and 3 (the one after epoch 4 is pending)
+    np.testing.assert_allclose(np.asarray(lr), [0.025], rtol=1e-6)
