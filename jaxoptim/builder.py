@@ -686,6 +686,8 @@ def make_optimizer(
             "`optimizer` (mmcv 1.x) write lr_config / momentum_config"
         )
     full = runner_defaults(_split_config(cfg))
+    if engine is None:  # mmselfsup 0.x: SimSiamHook beside paramwise_options' fix_lr
+        hook_lr = mmengine_cfg.simsiam_lr(full)
     optimizer = dict(full["optimizer"])
     if engine is None:  # mmdet 2.x's auto_scale_lr beside an mmcv config
         ratio = mmengine_cfg.auto_scale_ratio(full, batch_size)
@@ -703,6 +705,7 @@ def make_optimizer(
     factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
     constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")
     constructor = constructor_cls(dict(optimizer, type=opt_type), paramwise_cfg)
+    optimizer.pop("paramwise_options", None)  # mmselfsup 0.x's: the constructor's, not torch's
     max_iters = _resolve_max_iters(full, max_iters, iters_per_epoch)
     wd_fn = engine.weight_decay if engine is not None else None
 

@@ -510,6 +510,9 @@ def simsiam_lr(cfg: Mapping[str, Any]) -> float | None:
         raise ValueError(f"custom_hooks SimSiamHook.lr must be a number >= 0, got {lr!r}")
     if not fix:
         return None
+    if "optim_wrapper" not in cfg:  # mmcv 1.x (mmselfsup 0.x): hooks ordered by priority
+        _check_mmcv_simsiam(cfg, hook, by_epoch)
+        return float(lr)
     if by_epoch:
         train_cfg = cfg.get("train_cfg") or {}
         loop = strip_scope(train_cfg.get("type")) if isinstance(train_cfg, Mapping) else None
@@ -531,6 +534,54 @@ def simsiam_lr(cfg: Mapping[str, Any]) -> float | None:
                 "adjust_by_epoch=False (reset before every iteration: a constant lr)"
             )
     return float(lr)
+
+
+# mmcv's hook priorities; the LrUpdaterHook has VERY_HIGH (10) and is registered before the
+# custom hooks, so a SimSiamHook of priority >= 10 acts after it at every stage
+_MMCV_PRIORITIES = {
+    "HIGHEST": 0,
+    "VERY_HIGH": 10,
+    "HIGH": 30,
+    "ABOVE_NORMAL": 40,
+    "NORMAL": 50,
+    "BELOW_NORMAL": 60,
+    "LOW": 70,
+    "VERY_LOW": 90,
+    "LOWEST": 100,
+}
+
+
+def _check_mmcv_simsiam(cfg: Mapping[str, Any], hook: Mapping[str, Any], by_epoch: bool) -> None:
+    """Raises where mmcv's SimSiamHook would not hold its groups at a constant lr.
+
+    mmselfsup 0.x's hook sets the ``fix_lr`` groups' lr before each epoch (and before each
+    iteration with ``adjust_by_epoch=False``), after mmcv's LrUpdaterHook. With a by-epoch
+    ``lr_config`` without warmup the updater changes the lr only at epoch starts, so the groups
+    hold the hook's lr; an iteration-based policy or a warmup changes it before iterations,
+    which only ``adjust_by_epoch=False`` resets.
+    """
+    priority = hook.get("priority", "NORMAL")
+    level = _MMCV_PRIORITIES.get(str(priority).upper(), priority)
+    if isinstance(level, bool) or not isinstance(level, numbers.Real):
+        raise ValueError(
+            f"custom_hooks SimSiamHook.priority: {priority!r} is not one of "
+            f"{list(_MMCV_PRIORITIES)} or a number"
+        )
+    if level < _MMCV_PRIORITIES["VERY_HIGH"]:
+        raise ValueError(
+            f"custom_hooks SimSiamHook.priority={priority!r} runs before mmcv's LrUpdaterHook, "
+            "which then overwrites the fixed lr: use priority='HIGH' (mmselfsup's)"
+        )
+    lr_config = cfg.get("lr_config") or {}
+    if by_epoch and isinstance(lr_config, Mapping) and lr_config:
+        if not lr_config.get("by_epoch", True) or lr_config.get("warmup") is not None:
+            raise ValueError(
+                "custom_hooks SimSiamHook(adjust_by_epoch=True) resets the fix_lr groups only "
+                "before each epoch, but lr_config changes the lr before iterations (by_epoch="
+                f"{lr_config.get('by_epoch', True)}, warmup={lr_config.get('warmup')!r}): mmcv "
+                "would train those groups at the scheduled lr in between. Set "
+                "adjust_by_epoch=False (reset before every iteration: a constant lr)"
+            )
 
 
 def _schedules_lr(scheduler: Mapping[str, Any]) -> bool:

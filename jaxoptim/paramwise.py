@@ -47,6 +47,7 @@ import difflib
 import inspect
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -318,16 +319,49 @@ def _optimizer_hyperparams(opt_type: Any) -> tuple[dict[str, Any], frozenset[str
     return defaults, frozenset(p.name for p in params if p.kind in named)
 
 
-def _refuse_paramwise_options(optimizer_cfg: Mapping[str, Any]) -> None:
-    """mmselfsup 0.x's own DefaultOptimizerConstructor reads ``optimizer.paramwise_options``."""
-    if "paramwise_options" in optimizer_cfg:
+def _paramwise_options(
+    optimizer_cfg: Mapping[str, Any], paramwise_cfg: Any
+) -> dict[re.Pattern, dict[str, Any]] | None:
+    """mmselfsup 0.x's ``optimizer.paramwise_options``, checked and compiled (``None`` if absent).
+
+    mmselfsup 0.x's ``build_optimizer`` pops it and hands it to its own
+    ``DefaultOptimizerConstructor`` (registered over mmcv's): regular-expression keys searched in
+    each parameter's name; every matching key applies its options in order, later ones
+    overriding; ``<key>_mult`` sets ``<key>`` to the optimizer's value times the multiplier
+    (never cumulative), any other option (``lr``, ``momentum``, ``weight_decay``, ``fix_lr``,
+    ...) goes into the parameter's group as given.
+    """
+    options = optimizer_cfg.get("paramwise_options")
+    if options is None:
+        return None
+    if paramwise_cfg:
         raise ValueError(
-            "optimizer.paramwise_options is mmselfsup 0.x's constructor (regular-expression keys, "
-            "every matching one applies its options, `*_mult` multiplies the optimizer's value, "
-            "other keys such as fix_lr go into the param group), which jaxoptim does not "
-            "implement; write paramwise_cfg=dict(custom_keys=...) (substring keys, the longest "
-            "wins; fix_lr needs the mmengine dialect)"
+            "optimizer: paramwise_options (mmselfsup 0.x's constructor) and paramwise_cfg "
+            "(mmcv's) cannot be combined: mmselfsup would pass paramwise_cfg to the optimizer"
         )
+    if not isinstance(options, Mapping):
+        raise TypeError(f"optimizer.paramwise_options must be a dict, got {options!r}")
+    compiled = {}
+    for key, entry in options.items():
+        where = f"optimizer.paramwise_options[{key!r}]"
+        if not isinstance(key, str):
+            raise TypeError(f"{where}: keys are regular expressions (str)")
+        if not isinstance(entry, Mapping):
+            raise TypeError(f"{where} must be a dict of group options, got {entry!r}")
+        try:
+            pattern = re.compile(key)
+        except re.error as e:
+            raise ValueError(f"{where}: not a regular expression ({e})") from None
+        for option, value in entry.items():
+            if option.endswith("_mult"):
+                base = option[: -len("_mult")]
+                if base not in optimizer_cfg:  # mmselfsup asserts the same
+                    raise KeyError(f"{where}.{option}: `{base}` is not in the optimizer config")
+                _check_number(f"paramwise_options[{key!r}].{option}", value)
+            elif option == "fix_lr" and not isinstance(value, bool):
+                raise TypeError(f"{where}.fix_lr must be a bool, got {value!r}")
+        compiled[pattern] = dict(entry)
+    return compiled
 
 
 def _check_number(where: str, value: Any, *, allow_none: bool = False) -> None:
@@ -397,8 +431,8 @@ class DefaultOptimizerConstructor:
             raise TypeError(
                 f"paramwise_cfg should be None or a dict, but got {type(paramwise_cfg).__name__}"
             )
-        _refuse_paramwise_options(optimizer_cfg)
-        self.optimizer_cfg = dict(optimizer_cfg)
+        self.regex_options = _paramwise_options(optimizer_cfg, paramwise_cfg)
+        self.optimizer_cfg = {k: v for k, v in optimizer_cfg.items() if k != "paramwise_options"}
         self.paramwise_cfg = dict(paramwise_cfg or {})
         # optax factories name it `learning_rate`
         self.base_lr = self.optimizer_cfg.get("lr", self.optimizer_cfg.get("learning_rate"))
@@ -500,6 +534,27 @@ class DefaultOptimizerConstructor:
         ):
             raise TypeError(f"optimizer `lr` must be a number, got {self.base_lr!r}")
 
+    def _regex_row(self, name: str, shape: tuple[int, ...], kind: str | None) -> ParamRow:
+        """One leaf under mmselfsup 0.x's ``paramwise_options`` (every matching key, in order)."""
+        group: dict[str, Any] = {}
+        matched = []
+        for pattern, entry in self.regex_options.items():
+            if not pattern.search(name):
+                continue
+            matched.append(pattern.pattern)
+            for option, value in entry.items():
+                if option.endswith("_mult"):
+                    option = option[: -len("_mult")]
+                    value = self.optimizer_cfg[option] * value
+                group[option] = value
+        lr = group.pop("lr", self._lr)
+        weight_decay = group.pop("weight_decay", self._wd)
+        fix_lr = bool(group.pop("fix_lr", False))
+        rule = "+".join(f"paramwise_options[{m!r}]" for m in matched) or "default"
+        return ParamRow(
+            name, shape, lr, weight_decay, rule=rule, kind=kind, extras=group, fix_lr=fix_lr
+        )
+
     def _check_extras(self, accepted: frozenset[str] | None) -> None:
         if accepted is None:
             return
@@ -528,6 +583,9 @@ class DefaultOptimizerConstructor:
             kinds, source = kinds_from_names(names), "names"
         else:
             kinds, source = match_kinds(param_kinds, names), "param_kinds"
+        if self.regex_options is not None:
+            rows = [self._regex_row(n, shape, kind) for (n, shape), kind in zip(leaves, kinds)]
+            return ParamTable(rows, kind_source=source, dialect=self.dialect, base_lr=self._lr)
         sorted_keys = sorted(sorted(self.custom_keys), key=len, reverse=True)
         used: set[str] = set()
         rows = []
@@ -758,8 +816,10 @@ def explain(
         hook_lr = mmengine_cfg.simsiam_lr(cfg)
     elif "optimizer" in cfg:
         from jaxoptim import mmengine_cfg  # mmdet 2.x's auto_scale_lr
+        from jaxoptim.builder import runner_defaults
 
         optimizer = cfg["optimizer"]
+        hook_lr = mmengine_cfg.simsiam_lr(runner_defaults(cfg))  # mmselfsup 0.x's SimSiamHook
         ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
         if ratio is not None:
             optimizer = mmengine_cfg.scale_lrs(_plain(optimizer), ratio)
@@ -768,14 +828,15 @@ def explain(
     else:
         raise KeyError("explain: cfg needs an `optimizer` key (full config) or a `type` key")
     optimizer = _plain(optimizer)
-    _refuse_paramwise_options(optimizer)
     constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
     paramwise_cfg = optimizer.pop("paramwise_cfg", None)
     kind = optimizer.get("type")
     if isinstance(kind, str) and kind in OPTIMIZERS:
         defn = OPTIMIZERS.get(kind)
         if isinstance(defn, OptimizerDef):  # its arguments checked as make_optimizer does
-            defn.hyperparams(**{k: v for k, v in optimizer.items() if k != "type"})
+            defn.hyperparams(
+                **{k: v for k, v in optimizer.items() if k not in ("type", "paramwise_options")}
+            )
     constructor_cls: Callable[..., Any] = OPTIMIZER_BUILDERS.lookup(
         constructor_name, key="constructor"
     )

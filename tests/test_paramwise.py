@@ -691,3 +691,99 @@ def test_fix_lr_without_the_hook_is_inert_and_warns():
 def test_bad_fix_lr_configs_raise_naming_the_key(cfg, error, match):
     with pytest.raises(error, match=match):
         jaxoptim.explain(cfg, _simsiam_params())
+
+
+# --- mmselfsup 0.x's optimizer.paramwise_options (regular-expression keys) ---
+
+
+def _selfsup_params():
+    return {
+        "backbone": {"bn1": {"scale": jnp.ones(4)}, "conv1": {"kernel": jnp.ones((3, 3, 1, 4))}},
+        "head": {"fc": {"kernel": jnp.ones((4, 2)), "bias": jnp.ones(2)}},
+    }
+
+
+def test_paramwise_options_apply_every_matching_key_in_order():
+    """mmselfsup 0.x: each matching regex applies its options in order (later ones win);
+    ``<key>_mult`` is the optimizer's value times the multiplier, never cumulative."""
+    options = {
+        r"(bn|gn)(\d+)?.(scale|bias)": dict(weight_decay_mult=0.1),
+        r"\Ahead.": dict(lr_mult=10, momentum=0.0),
+        r"bias": dict(lr_mult=2, weight_decay=0.0),
+    }
+    cfg = dict(type="SGD", lr=0.01, momentum=0.9, weight_decay=1e-4, paramwise_options=options)
+    table = jaxoptim.explain(dict(optimizer=cfg), _selfsup_params())
+    got = {r.name: (r.lr, r.weight_decay, dict(r.extras)) for r in table}
+    assert got["backbone.bn1.scale"] == (0.01, pytest.approx(1e-5), {})
+    assert got["backbone.conv1.kernel"] == (0.01, 1e-4, {})
+    assert got["head.fc.kernel"] == (pytest.approx(0.1), 1e-4, {"momentum": 0.0})
+    # head's lr_mult=10, then bias's lr_mult=2 of the optimizer's lr (0.02, not 0.2)
+    assert got["head.fc.bias"] == (pytest.approx(0.02), 0.0, {"momentum": 0.0})
+    assert table.group("head.fc.bias").rule == (
+        "paramwise_options['\\\\Ahead.']+paramwise_options['bias']"
+    )
+    tx = jaxoptim.make_optimizer(dict(optimizer=cfg))
+    params = _selfsup_params()
+    grads = jax.tree_util.tree_map(jnp.ones_like, params)
+    updates, _ = tx.update(grads, tx.init(params), params)
+    # SGD's first step: -(lr * (g + wd * p))
+    np.testing.assert_allclose(updates["head"]["fc"]["bias"], -0.02 * 1.0, rtol=1e-6)
+    np.testing.assert_allclose(updates["backbone"]["bn1"]["scale"], -0.01 * (1 + 1e-5), rtol=1e-6)
+
+
+def test_paramwise_options_errors_name_the_key():
+    base = dict(type="SGD", lr=0.01, momentum=0.9)
+    with pytest.raises(KeyError, match=r"weight_decay_mult: `weight_decay` is not in"):
+        jaxoptim.make_optimizer(dict(base, paramwise_options={"bn": dict(weight_decay_mult=0.0)}))
+    with pytest.raises(ValueError, match="not a regular expression"):
+        jaxoptim.make_optimizer(dict(base, paramwise_options={"(bn": dict(lr_mult=0.0)}))
+    with pytest.raises(ValueError, match="cannot be combined"):
+        jaxoptim.make_optimizer(
+            dict(
+                base,
+                paramwise_options={"bn": dict(lr_mult=0.0)},
+                paramwise_cfg=dict(bias_lr_mult=2.0),
+            )
+        )
+    with pytest.raises(TypeError, match=r"sets \['betas'\], which SGD does not take"):
+        tx = jaxoptim.make_optimizer(dict(base, paramwise_options={"head": dict(betas=(0, 0))}))
+        tx.init(_selfsup_params())
+
+
+def _simsiam_mmcv(**hook):
+    return dict(
+        optimizer=dict(
+            type="SGD",
+            lr=0.05,
+            momentum=0.9,
+            weight_decay=1e-4,
+            paramwise_options={"head": dict(fix_lr=True)},
+        ),
+        lr_config=dict(policy="CosineAnnealing", min_lr=0.0),
+        runner=dict(type="EpochBasedRunner", max_epochs=4),
+        custom_hooks=[
+            dict(type="SimSiamHook", fix_pred_lr=True, lr=0.05, **{"priority": "HIGH", **hook})
+        ],
+    )
+
+
+def test_mmcv_simsiam_hook_holds_paramwise_options_fix_lr_groups():
+    tx = jaxoptim.make_optimizer(_simsiam_mmcv(), iters_per_epoch=2)
+    params = _selfsup_params()
+    grads = jax.tree_util.tree_map(jnp.zeros_like, params)
+    state, lrs = tx.init(params), []
+    for _ in range(8):
+        _, state = tx.update(grads, state, params)
+        lrs.append(np.asarray(state.hyperparams["lr"]))
+    lrs = np.stack(lrs)
+    np.testing.assert_allclose(lrs[:, 1], 0.05)  # the fixed group
+    cosine = [0.0 + 0.5 * 0.05 * (1 + np.cos(np.pi * e / 4)) for e in (0, 0, 1, 1, 2, 2, 3, 3)]
+    np.testing.assert_allclose(lrs[:, 0], cosine, rtol=1e-6)
+    with pytest.raises(ValueError, match="adjust_by_epoch=False"):
+        cfg = _simsiam_mmcv()
+        cfg["lr_config"] = dict(cfg["lr_config"], warmup="linear", warmup_iters=2)
+        jaxoptim.make_optimizer(cfg, iters_per_epoch=2)
+    cfg["custom_hooks"][0]["adjust_by_epoch"] = False  # reset before every iteration: fine
+    jaxoptim.make_optimizer(cfg, iters_per_epoch=2)
+    with pytest.raises(ValueError, match="runs before mmcv's LrUpdaterHook"):
+        jaxoptim.make_optimizer(_simsiam_mmcv(priority="HIGHEST"), iters_per_epoch=2)

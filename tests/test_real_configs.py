@@ -144,11 +144,7 @@ def test_rejected_configs_say_why(path):
 
 
 # Records with a `fix_lr` group (SimSiam) that jaxoptim cannot build yet, and why.
-FIXED_KNOWN: dict[str, str] = {
-    # mmselfsup 0.x's own DefaultOptimizerConstructor (regular-expression `paramwise_options`)
-    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py": "paramwise-options",  # noqa: E501
-    "open-mmlab__mmselfsup/0.x/configs/selfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py": "paramwise-options",  # noqa: E501
-}
+FIXED_KNOWN: dict[str, str] = {}
 
 
 def _fixed_cases():
@@ -162,16 +158,6 @@ def _fixed_cases():
                 marks.append(pytest.mark.xfail(strict=True, reason=FIXED_KNOWN[path]))
             params.append(pytest.param(path, sched["id"], int(length), marks=marks))
     return params
-
-
-@pytest.mark.parametrize(
-    "path", sorted(p for p, r in FIXED_KNOWN.items() if r == "paramwise-options")
-)
-def test_paramwise_options_are_refused_naming_them(path):
-    from jaxoptim import make_optimizer
-
-    with pytest.raises(ValueError, match="paramwise_options is mmselfsup 0.x's constructor"):
-        make_optimizer(_load(path), iters_per_epoch=3)
 
 
 @pytest.mark.parametrize("path, sched_id, length", _fixed_cases())
