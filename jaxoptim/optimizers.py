@@ -7,9 +7,10 @@ They are registered in :data:`jaxoptim.registry.OPTIMIZERS` under torch's class 
 names in :data:`ALIASES`); :data:`NOT_TRANSFORMATIONS` names torch optimizers that cannot be a
 gradient transformation and says what to use instead.
 
-Lion, LAMB and LARS, which torch lacks, follow optax's numerics (``optax.lion``, ``optax.lamb``,
-``optax.lars``) with torch-style argument names, on the same per-leaf machinery so per-leaf lr
-and weight decay apply to them too.
+Lion and LAMB, which torch lacks, follow optax's numerics (``optax.lion``, ``optax.lamb``) and
+LARS follows mmpretrain's (the ``type='LARS'`` OpenMMLab configs name; optax's is
+``type='optax.lars'``), with torch-style argument names, on the same per-leaf machinery so
+per-leaf lr and weight decay apply to them too.
 
 Muon takes one keyword torch's lacks, ``fallback`` (default ``None``: a leaf that is not 2-D is
 an error at ``init``, as in torch). ``fallback=dict(type='AdamW', **kwargs)`` names a built-in
@@ -1064,32 +1065,47 @@ LAMB = OptimizerDef(
 
 
 def _lars_validate(hp: Hyper) -> None:
-    if hp["nesterov"] and hp["momentum"] <= 0:
-        raise ValueError("LARS: `nesterov` momentum requires a momentum > 0")
+    if hp["nesterov"] and (hp["momentum"] <= 0 or hp["dampening"] != 0):
+        raise ValueError("LARS: `nesterov` momentum requires a momentum and zero dampening")
 
 
 def _lars_update(g, p, s, hp, step):
+    """mmpretrain's LARS (``mmpretrain.engine.optimizers.LARS``), the one OpenMMLab configs name.
+
+    The local lr is ``eta * |p| / (|g| + weight_decay * |p| + eps)`` from the raw gradient (1
+    where either norm is zero, or for a ``lars_exclude`` group); the step is ``(g + wd * p)``
+    times ``local_lr * lr``, then SGD's momentum buffer (the first step copies it).
+    """
     g, p = _wide(g), _wide(p)
-    update = g + hp["weight_decay"] * p if _decays(hp) else g
-    if not hp["lars_exclude"]:  # mmpretrain's per-group flag: local lr 1, no trust ratio
-        update = update * _trust_ratio(update, p, hp["trust_coefficient"], hp["eps"])
-    update = _neg(hp["lr"]) * update
-    if not s:
-        return update, s
-    momentum = hp["momentum"]
-    trace = update + momentum * s[0]
-    return (update + momentum * trace if hp["nesterov"] else trace), (trace,)
+    d_p = g + hp["weight_decay"] * p if _decays(hp) else g
+    if hp["lars_exclude"]:  # mmpretrain's per-group flag: local lr 1
+        d_p = d_p * hp["lr"]
+    else:
+        p_norm = jnp.sqrt(jnp.sum(p * p))
+        g_norm = jnp.sqrt(jnp.sum(g * g))
+        local = hp["eta"] * p_norm / (g_norm + hp["weight_decay"] * p_norm + hp["eps"])
+        local = jnp.where((p_norm == 0) | (g_norm == 0), 1.0, local)
+        d_p = d_p * (local * hp["lr"])
+    if s:
+        (buf,) = s
+        m = hp["momentum"]
+        later = buf * m + (1 - hp["dampening"]) * d_p
+        buf = jax.lax.select_n(_first_step(step), later, d_p)
+        d_p = d_p + m * buf if hp["nesterov"] else buf
+        s = (buf,)
+    return -d_p, s
 
 
 LARS = OptimizerDef(
     name="LARS",
     defaults=dict(
         lr=1e-3,
-        momentum=0.9,
+        momentum=0.0,
         weight_decay=0.0,
-        trust_coefficient=1e-3,
-        eps=0.0,
+        dampening=0.0,
+        eta=1e-3,
         nesterov=False,
+        eps=1e-8,
         lars_exclude=False,
     ),
     init_leaf=lambda p, hp: (_zeros(p),) if hp["momentum"] != 0 else (),
@@ -1101,10 +1117,11 @@ LARS = OptimizerDef(
         lr=">=0",
         momentum=">=0",
         weight_decay=">=0",
-        trust_coefficient=">=0",
+        eta=">=0",
         eps=">=0",
     ),
-    doc="LARS (optax.lars): coupled decay, per-leaf trust ratio, then lr and momentum",
+    doc="LARS as mmpretrain's (the `type='LARS'` of OpenMMLab configs): local lr from "
+    "|p| / (|g| + wd |p|), coupled decay, SGD momentum; optax's is `type='optax.lars'`",
 )
 
 # ---------------------------------------------------------------------------------------------

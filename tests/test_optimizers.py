@@ -135,7 +135,7 @@ OUT_OF_RANGE = [
     ("Muon", dict(momentum=-0.95), "momentum"),
     ("Lion", dict(betas=(0.9, 1.5)), "betas[1]"),
     ("LAMB", dict(eps=-1e-6), "eps"),
-    ("LARS", dict(trust_coefficient=-1e-3), "trust_coefficient"),
+    ("LARS", dict(eta=-1e-3), "eta"),
     ("LARS", dict(weight_decay=-1.0), "weight_decay"),
 ]
 
@@ -171,6 +171,7 @@ def test_range_edges_that_torch_accepts(name, kwargs):
         ("SGD", dict(nesterov=True)),
         ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1)),
         ("LARS", dict(nesterov=True, momentum=0.0)),
+        ("LARS", dict(nesterov=True, momentum=0.9, dampening=0.1)),
     ],
 )
 def test_nesterov_without_momentum(name, kwargs):
