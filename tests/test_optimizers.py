@@ -220,3 +220,13 @@ def test_update_needs_params():
     state = tx.init({"w": jnp.ones(3)})
     with pytest.raises(ValueError, match="params"):
         tx.update({"w": jnp.ones(3)}, state)
+
+
+def test_mmpretrain_lamb_name_warns_that_the_numbers_are_optax():
+    """mmpretrain's ``Lamb`` is timm's (a global grad-norm clip inside the optimizer), not
+    optax.lamb: until it is restated, the alias says so instead of training differently
+    without a word."""
+    from jaxoptim import make_optimizer
+
+    with pytest.warns(UserWarning, match="mmpretrain's name for timm's Lamb"):
+        make_optimizer(dict(type="Lamb", lr=1e-3))
