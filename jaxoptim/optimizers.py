@@ -275,6 +275,18 @@ def _adam_init(p, hp):
     return (_zeros(p), _zeros(p), _zeros(p)) if hp["amsgrad"] else (_zeros(p), _zeros(p))
 
 
+def _kept_divisor(x):
+    """``x``, a positive shared scalar, in a form XLA divides by as torch does.
+
+    XLA's algebraic simplifier turns ``a / broadcast(sqrt(s))`` into
+    ``a * broadcast(1 / sqrt(s))``: a rounding torch does not do, and a shared reciprocal that
+    enters the first leaf of every parameter shape's fused update in another operand position,
+    so XLA:CPU compiled one more kernel per distinct shape (18 on ResNet-50: +20% compile time
+    over ``optax.adamw``). ``max(x, 0)`` is ``x`` here and keeps the division.
+    """
+    return jnp.maximum(x, 0.0)
+
+
 def _adam_update(g, p, s, hp, step):
     g, p = _grad(g, hp), _wide(p)
     beta1, beta2 = hp["betas"]
@@ -287,7 +299,7 @@ def _adam_update(g, p, s, hp, step):
     lr, bc1 = hp["lr"], _bias_correction(beta1, step)
     step_size = per_group("div", lr, bc1, fn=lambda v, b: v / b)
     bc2 = _bias_correction(beta2, step)
-    bc2_sqrt = shared("sqrt", bc2, fn=lambda: jnp.sqrt(bc2))
+    bc2_sqrt = shared("sqrt", bc2, fn=lambda: _kept_divisor(jnp.sqrt(bc2)))
     new_state = (m, v)
     if len(s) == 3:
         v_max = jnp.maximum(s[2], v)
