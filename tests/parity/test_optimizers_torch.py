@@ -702,7 +702,9 @@ def _lamb_problem(seed: int):
     grads = []
     for _ in range(LAMB_STEPS):
         factor = np.float32(np.exp(rng.uniform(-1.6, 1.6)))
-        grads.append(jax.tree_util.tree_map(lambda g: factor * g, _tree(rng, SHAPES, GRAD_SCALES)))
+        grads.append(
+            jax.tree_util.tree_map(lambda g, f=factor: f * g, _tree(rng, SHAPES, GRAD_SCALES))
+        )
     return params, grads
 
 
@@ -860,3 +862,116 @@ def test_lamb_live_weight_decay_decides_the_trust_ratio(always_adapt):
     )
     group1 = dict(lr=3e-2, weight_decay=0.0, betas=(0.8, 0.999))
     _lamb_run(kwargs, group1, params, grads, schedule=schedule, static_zero_decay=False)
+
+
+# Real OpenMMLab configs with type='Lamb', built by make_optimizer and stepped as a train step
+# feeds them (loss-scaled gradients, micro-batches), against mmpretrain's Lamb after torch's
+# clip_grad_norm_ on the unscaled, accumulated gradients, with the lr / weight decay the
+# schedules gave each step (the schedules themselves are checked in test_real_configs.py).
+
+_REAL = "tests/data/real_configs/open-mmlab__mmpretrain/"
+SPARK = _REAL + "main/configs/spark/spark_sparse-resnet50_8xb512-amp-coslr-800e_in1k.py"
+RSB = _REAL + "mmcls-0.x/configs/resnet/resnet50_8xb256-rsb-a1-600e_in1k.py"
+
+
+def _torch_opt_state(state):
+    from jaxoptim.optimizer_base import TorchOptimizerState
+
+    is_it = lambda x: isinstance(x, TorchOptimizerState)  # noqa: E731
+    (found,) = [x for x in jax.tree_util.tree_leaves(state, is_leaf=is_it) if is_it(x)]
+    return found
+
+
+def _real_lamb_run(cfg, params, *, iters_per_epoch, steps, micro, max_norm, seed):
+    """Steps a real config's Lamb and the torch oracle side by side; returns the live weight
+    decays each optimizer step used."""
+    import warnings
+
+    from jaxoptim import current_loss_scale, explain, make_optimizer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tx = make_optimizer(cfg, iters_per_epoch=iters_per_epoch)
+        rows = list(explain(cfg, params))
+    opt_cfg = (cfg.get("optim_wrapper") or {}).get("optimizer") or cfg["optimizer"]
+    base_wd = opt_cfg["weight_decay"]
+    assert {r.weight_decay for r in rows} == {base_wd, 0.0}
+    wd_index = [0 if r.weight_decay == base_wd else 1 for r in rows]  # index 0: the optimizer's
+    names, leaves_np = zip(*[(r.name, x) for r, x in zip(rows, jax.tree_util.tree_leaves(params))])
+    leaves = [torch.nn.Parameter(torch.tensor(np.asarray(x))) for x in leaves_np]
+    kwargs = {k: v for k, v in opt_cfg.items() if k not in ("type", "paramwise_cfg")}
+    oracle = _MmpretrainLamb([{"params": [t]} for t in leaves], **kwargs)
+    update = jax.jit(tx.update)
+    state, p = tx.init(params), params
+    rng = np.random.default_rng(seed)
+    used = []
+    for k in range(steps):
+        acc = [torch.zeros_like(t) for t in leaves]
+        for _ in range(micro):
+            factor = np.float32(np.exp(rng.uniform(-1.0, 1.0)))
+            g = [factor * rng.standard_normal(np.shape(x)).astype(np.float32) for x in leaves_np]
+            scale = current_loss_scale(state)
+            scaled = jax.tree_util.tree_unflatten(
+                jax.tree_util.tree_structure(params), [scale * jnp.asarray(x) for x in g]
+            )
+            updates, state = update(scaled, state, p)
+            for a, x in zip(acc, g):
+                a.add_(torch.tensor(x) / micro)
+        live = _torch_opt_state(state).hyperparams
+        (lr,) = np.asarray(live["lr"])
+        wds = np.asarray(live["weight_decay"])
+        used.append(wds)
+        for t, a, group, i in zip(leaves, acc, oracle.param_groups, wd_index):
+            t.grad = a
+            group.update(lr=float(lr), weight_decay=float(wds[i]))
+        torch.nn.utils.clip_grad_norm_(leaves, max_norm)
+        oracle.step()
+        p = optax.apply_updates(p, updates)
+        got = jax.tree_util.tree_leaves(updates)
+        _assert_steps_close(got, [oracle.deltas[t] for t in leaves], f"step {k + 1} {names}")
+        for x, t in zip(jax.tree_util.tree_leaves(p), leaves):
+            np.testing.assert_allclose(x, t.detach().numpy(), rtol=LAMB_RTOL, atol=1e-7)
+    return np.asarray(used)
+
+
+def test_spark_config_lamb_matches_mmpretrain():
+    """SparK (mmpretrain 1.x): AmpOptimWrapper (dynamic loss scale), clip_grad max_norm=5,
+    paramwise bias / flat / mask_token decay_mult 0 (no trust ratio there) and mmpretrain's
+    CosineAnnealingWeightDecay, which moves the other group's weight decay and keeps 0 at 0."""
+    from jaxoptim.config import Config
+
+    cfg = Config.fromfile(SPARK, import_custom_modules=False)
+    rng = np.random.default_rng(30)
+    params = {
+        "backbone": {
+            "conv1": {"kernel": rng.standard_normal((3, 3, 2, 4))},
+            "bn1": {"scale": 1 + 0.1 * rng.standard_normal(4), "bias": rng.standard_normal(4)},
+        },
+        "mask_token": 0.02 * rng.standard_normal((1, 1, 4)),
+        "head": {"kernel": rng.standard_normal((4, 3)), "bias": rng.standard_normal(3)},
+    }
+    params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float32), params)
+    wds = _real_lamb_run(
+        cfg, params, iters_per_epoch=1, steps=LAMB_STEPS, micro=1, max_norm=5.0, seed=31
+    )
+    assert (wds[:, 1] == 0).all() and wds[-1, 0] > wds[0, 0] == np.float32(0.04)
+
+
+def test_rsb_config_lamb_with_accumulation_loss_scale_and_clip_matches_mmpretrain():
+    """mmcls 0.x's ResNet-50 RSB-A1 (Lamb, bias / norm decay_mult 0), wrapped as mmcv's hooks
+    would: a static fp16 loss scale, grad_clip max_norm=2 and two micro-batches per step."""
+    from jaxoptim.config import Config
+
+    cfg = Config.fromfile(RSB, import_custom_modules=False)
+    cfg["optimizer_config"] = dict(grad_clip=dict(max_norm=2.0), cumulative_iters=2)
+    cfg["fp16"] = dict(loss_scale=512.0)
+    rng = np.random.default_rng(32)
+    params = {
+        "backbone": {
+            "conv1": {"kernel": rng.standard_normal((3, 3, 2, 4))},
+            "bn1": {"scale": 1 + 0.1 * rng.standard_normal(4), "bias": rng.standard_normal(4)},
+        },
+        "head": {"fc": {"kernel": rng.standard_normal((4, 3)), "bias": rng.standard_normal(3)}},
+    }
+    params = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float32), params)
+    _real_lamb_run(cfg, params, iters_per_epoch=4, steps=30, micro=2, max_norm=2.0, seed=33)
