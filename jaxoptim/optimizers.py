@@ -1073,7 +1073,8 @@ LAMB = OptimizerDef(
     validate=_validator(
         "LAMB", lr=">=0", betas="[0,1)", eps=">=0", eps_root=">=0", weight_decay=">=0"
     ),
-    doc="LAMB (optax.lamb): Adam moments + decoupled decay, scaled by a per-leaf trust ratio",
+    doc="LAMB (optax.lamb): Adam moments + decoupled decay, scaled by a per-leaf trust ratio; "
+    "OpenMMLab configs' `type='Lamb'` is mmpretrain's (below)",
 )
 
 
