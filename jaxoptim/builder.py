@@ -703,14 +703,6 @@ def make_optimizer(
             f"{NOT_TRANSFORMATIONS[strip_scope(opt_type)]}"
         )
     factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
-    if isinstance(opt_type, str) and strip_scope(opt_type) == "Lamb":
-        warnings.warn(
-            "optimizer.type='Lamb' is mmpretrain's name for timm's Lamb (a global gradient-norm "
-            "clip at max_grad_norm=1.0 inside the optimizer, trust ratio only with weight "
-            "decay); jaxoptim's LAMB follows optax.lamb, so the numbers differ from mmpretrain's",
-            UserWarning,
-            stacklevel=2,
-        )
     constructor_cls = OPTIMIZER_BUILDERS.lookup(constructor_name, key="optimizer.constructor")
     constructor = constructor_cls(dict(optimizer, type=opt_type), paramwise_cfg)
     optimizer.pop("paramwise_options", None)  # mmselfsup 0.x's: the constructor's, not torch's

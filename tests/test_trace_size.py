@@ -32,6 +32,7 @@ HYPER = {
     "Muon": dict(),
     "Lion": dict(weight_decay=1e-2),
     "LAMB": dict(weight_decay=1e-2),
+    "Lamb": dict(weight_decay=1e-2, max_grad_norm=1.0),
     "LARS": dict(weight_decay=1e-4),
 }
 
