@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/setup_venv.sh test
 export JAX_PLATFORMS="${JAX_PLATFORMS:-cpu}"
 .venv/bin/ruff check jaxoptim tests benchmarks
-exec .venv/bin/python -m pytest -n 2 -q "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"

@@ -24,8 +24,11 @@ SKIP = pytest.mark.skipif(
 )
 
 
-def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT), JAX_PLATFORMS="cpu")
+def _env(compilation_cache: bool = True) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), JAX_PLATFORMS="cpu")
+    if not compilation_cache:  # (the session's, tests/conftest.py) a cached step compiles fast
+        env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    return env
 
 
 def _summary(stdout: str) -> str:
@@ -91,7 +94,7 @@ def test_summary_on_sigterm_and_at_the_budget():
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--budget-s", "10"],
-        env=_env(),
+        env=_env(compilation_cache=False),
         capture_output=True,
         text=True,
         timeout=120,
@@ -104,7 +107,7 @@ def test_summary_on_sigterm_and_at_the_budget():
     # on SIGTERM (as `timeout` sends it) while a section runs
     child = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--budget-s", "300"],
-        env=_env(),
+        env=_env(compilation_cache=False),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
