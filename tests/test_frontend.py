@@ -230,7 +230,7 @@ def test_consumers_take_a_prebuilt_setup_with_the_same_results():
     np.testing.assert_allclose(runs[0][1][:, 0], want["lr"], rtol=1e-6)
 
 
-_CONFIG_PATH = ("builder", "frontend", "mmengine_cfg", "paramwise", "plot")
+_CONFIG_PATH = ("builder", "frontend", "mmcv_cfg", "mmengine_cfg", "paramwise", "plot")
 
 
 @pytest.mark.parametrize("name", _CONFIG_PATH)
