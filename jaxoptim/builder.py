@@ -18,7 +18,6 @@ assembles the chain from the :class:`~jaxoptim.frontend.OptimSetup`, outermost f
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -323,14 +322,6 @@ def make_optimizer(
             f"{NOT_TRANSFORMATIONS[strip_scope(opt_type)]}"
         )
     factory = OPTIMIZERS.lookup(opt_type, key="optimizer.type")
-    if isinstance(opt_type, str) and strip_scope(opt_type) == "Lamb":
-        warnings.warn(
-            "optimizer.type='Lamb' is mmpretrain's name for timm's Lamb (a global gradient-norm "
-            "clip at max_grad_norm=1.0 inside the optimizer, trust ratio only with weight "
-            "decay); jaxoptim's LAMB follows optax.lamb, so the numbers differ from mmpretrain's",
-            UserWarning,
-            stacklevel=2,
-        )
     constructor = setup.paramwise.build(setup.optimizer)
     hook_lr = setup.paramwise.fixed_lr
     optimizer = thaw(setup.optimizer.kwargs)

@@ -148,6 +148,10 @@ class OptimizerDef:
         leaf does not train with the group's ``lr`` / ``weight_decay`` as they stand (Muon's
         fallback leaves), the values it does train with and a ``rule`` suffix saying why.
         ``leaf_hp`` is the prepared ``hp`` with the leaf's group ``lr`` and ``weight_decay``.
+      prepare_update: ``(grads, hp) -> value``, run once per update before any leaf, on the
+        gradients of the trainable (not frozen) leaves in tree order and the optimizer's ``hp``;
+        every ``update_leaf`` then reads ``value`` as ``hp['prepared']``. For quantities of the
+        whole tree, such as a global gradient norm (mmpretrain's ``Lamb``).
     """
 
     name: str
@@ -160,6 +164,7 @@ class OptimizerDef:
     extensions: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     explain_leaf: Callable[[tuple[int, ...], Hyper], Mapping[str, Any] | None] | None = None
+    prepare_update: Callable[[list[jax.Array], Hyper], Any] | None = None
 
     def check_keywords(self, kwargs: Mapping[str, Any], hint: str = "") -> None:
         """Raises ``TypeError`` naming the keywords of ``kwargs`` this optimizer does not take."""
@@ -616,12 +621,18 @@ def torch_transform(
         token = _MEMO.set(memo)
         try:
             scalars = _register_groups(memo, live, state.group_index)
+            prepared = None
+            if defn.prepare_update is not None:
+                trained = [g for g, leaf in zip(grads, pg.leaves) if not leaf.frozen]
+                prepared = defn.prepare_update(trained, hp)
             for g, p, s, leaf in zip(grads, param_leaves, state_leaves, pg.leaves):
                 if leaf.frozen:
                     deltas.append(jnp.zeros_like(g))
                     new_states.append(s)
                     continue
                 leaf_hp = _leaf_hyper(defn, hp, leaf, scalars, pg, static_zero_decay)
+                if defn.prepare_update is not None:
+                    leaf_hp["prepared"] = prepared
                 delta, s_new = defn.update_leaf(g, p, s, leaf_hp, step)
                 deltas.append(delta.astype(p.dtype))
                 new_states.append(

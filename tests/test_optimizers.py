@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 
+import jax
 import jax.numpy as jnp
+import numpy as np
+import optax
 import pytest
 import torch
 
+from jaxoptim import OPTIMIZERS, make_optimizer
 from jaxoptim import optimizers as O
 
 TORCH_BACKED = [d for d in O.BUILTIN if hasattr(torch.optim, d.name)]
@@ -34,12 +39,12 @@ def test_every_torch_optimizer_is_built_in_or_explained():
     }
     assert torch_names <= set(BY_NAME) | set(O.NOT_TRANSFORMATIONS)
     assert not set(BY_NAME) & set(O.NOT_TRANSFORMATIONS)
-    assert {"Lion", "LAMB", "LARS"} <= set(BY_NAME)
+    assert {"Lion", "LAMB", "Lamb", "LARS"} <= set(BY_NAME)
 
 
 def test_alias_table():
     assert len(BY_NAME) == len(O.BUILTIN)
-    assert O.ALIASES == {"Lamb": "LAMB", "TorchAdafactor": "Adafactor"}
+    assert O.ALIASES == {"TorchAdafactor": "Adafactor"}
     for alias, target in O.ALIASES.items():
         assert target in BY_NAME and alias not in BY_NAME
 
@@ -62,6 +67,7 @@ def test_momentum_keys():
         "RAdam",
         "Lion",
         "LAMB",
+        "Lamb",
     }
     assert O.Adafactor.momentum_key is None and O.Adagrad.momentum_key is None
     assert O.Adam.momentum_of(O.Adam.hyperparams(betas=(0.8, 0.9))) == 0.8
@@ -97,6 +103,8 @@ def test_unknown_kwarg_names_it_and_suggests_delete():
         ("Rprop", dict(step_sizes=("a", 1.0)), "step_sizes"),
         ("Adafactor", dict(eps=1e-3), "eps"),
         ("Muon", dict(ns_coefficients=(1.0, 2.0)), "ns_coefficients"),
+        ("Lamb", dict(max_grad_norm=None), "max_grad_norm"),
+        ("Lamb", dict(trust_clip=1), "trust_clip"),
     ],
 )
 def test_wrong_types_raise_type_error_naming_the_key(name, kwargs, key):
@@ -135,6 +143,13 @@ OUT_OF_RANGE = [
     ("Muon", dict(momentum=-0.95), "momentum"),
     ("Lion", dict(betas=(0.9, 1.5)), "betas[1]"),
     ("LAMB", dict(eps=-1e-6), "eps"),
+    ("Lamb", dict(lr=-1e-3), "lr"),
+    ("Lamb", dict(betas=(1.0, 0.999)), "betas[0]"),
+    ("Lamb", dict(betas=(0.9, -0.1)), "betas[1]"),
+    ("Lamb", dict(eps=-1e-6), "eps"),
+    ("Lamb", dict(weight_decay=-0.01), "weight_decay"),
+    ("Lamb", dict(max_grad_norm=0.0), "max_grad_norm"),
+    ("Lamb", dict(max_grad_norm=-1.0), "max_grad_norm"),
     ("LARS", dict(eta=-1e-3), "eta"),
     ("LARS", dict(weight_decay=-1.0), "weight_decay"),
 ]
@@ -222,11 +237,117 @@ def test_update_needs_params():
         tx.update({"w": jnp.ones(3)}, state)
 
 
-def test_mmpretrain_lamb_name_warns_that_the_numbers_are_optax():
-    """mmpretrain's ``Lamb`` is timm's (a global grad-norm clip inside the optimizer), not
-    optax.lamb: until it is restated, the alias says so instead of training differently
-    without a word."""
-    from jaxoptim import make_optimizer
+def test_lamb_defaults_are_mmpretrains():
+    """mmpretrain's ``Lamb.__init__`` (mmcls 0.x's is the same): its names, order, defaults."""
+    assert dict(O.Lamb.defaults) == dict(
+        lr=1e-3,
+        bias_correction=True,
+        betas=(0.9, 0.999),
+        eps=1e-6,
+        weight_decay=0.01,
+        grad_averaging=True,
+        max_grad_norm=1.0,
+        trust_clip=False,
+        always_adapt=False,
+    )
+    assert list(O.Lamb.defaults) == [
+        "lr",
+        "bias_correction",
+        "betas",
+        "eps",
+        "weight_decay",
+        "grad_averaging",
+        "max_grad_norm",
+        "trust_clip",
+        "always_adapt",
+    ]
 
-    with pytest.warns(UserWarning, match="mmpretrain's name for timm's Lamb"):
-        make_optimizer(dict(type="Lamb", lr=1e-3))
+
+def _three_steps(cfg, params, grads):
+    tx = make_optimizer(cfg)
+    state = tx.init(params)
+    out = []
+    for _ in range(3):
+        updates, state = jax.jit(tx.update)(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        out.append(updates)
+    return out
+
+
+def test_mmpretrain_lamb_name_is_mmpretrains_lamb_without_a_warning():
+    """``type='Lamb'`` (OpenMMLab configs) clips by the global norm and, without weight decay,
+    has no trust ratio: ``g = 3`` on 4 entries has norm 6, clipped to 0.5 each, so the first
+    step is ``-lr * 0.5 / (0.5 + eps)`` everywhere; optax's LAMB would scale it by
+    ``|p| / |update|`` (2.7 here)."""
+    params = {"w": jnp.array([1.0, 2.0, 3.0, 4.0])}
+    grads = {"w": jnp.full(4, 3.0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (first, *_) = _three_steps(dict(type="Lamb", lr=0.1, weight_decay=0.0), params, grads)
+    np.testing.assert_allclose(first["w"], -0.1 * 0.5 / (0.5 + 1e-6), rtol=1e-6)
+    assert OPTIMIZERS.get("Lamb") is O.Lamb
+
+
+def test_optax_lamb_stays_reachable_as_LAMB_and_by_its_dotted_name():
+    params = {"w": jnp.array([1.0, 2.0, 3.0, 4.0]), "b": jnp.array([0.5, -0.5])}
+    grads = {"w": jnp.array([0.3, -1.0, 2.0, 0.1]), "b": jnp.array([1.0, 3.0])}
+    ours = _three_steps(dict(type="LAMB", lr=0.01, weight_decay=0.1), params, grads)
+    dotted = _three_steps(
+        dict(type="optax.lamb", learning_rate=0.01, weight_decay=0.1), params, grads
+    )
+    tx = optax.lamb(0.01, weight_decay=0.1)
+    state, p = tx.init(params), params
+    for got, by_name in zip(ours, dotted):
+        want, state = tx.update(grads, state, p)
+        p = optax.apply_updates(p, want)
+        for x, y, z in zip(*map(jax.tree_util.tree_leaves, (got, by_name, want))):
+            np.testing.assert_allclose(x, z, rtol=1e-5)  # bias corrections: expm1, not 1 - b**t
+            np.testing.assert_allclose(y, z, rtol=1e-6)
+
+
+def test_lamb_max_grad_norm_is_the_optimizers_only():
+    """mmpretrain reads ``max_grad_norm`` from the optimizer's defaults, never a group's: a
+    paramwise group that sets its own is refused rather than ignored."""
+    cfg = dict(
+        optim_wrapper=dict(
+            optimizer=dict(type="Lamb", lr=1e-3),
+            paramwise_cfg=dict(custom_keys={"head": dict(max_grad_norm=2.0)}),
+        )
+    )
+    params = {"head": jnp.ones(3), "body": jnp.ones(2)}
+    tx = make_optimizer(cfg)
+    with pytest.raises(ValueError, match="`max_grad_norm`=2.0.*max_grad_norm=1.0"):
+        tx.update(params, tx.init(params), params)
+    cfg["optim_wrapper"]["paramwise_cfg"]["custom_keys"]["head"]["max_grad_norm"] = 1.0
+    tx = make_optimizer(cfg)
+    tx.update(params, tx.init(params), params)  # the optimizer's own value is no override
+
+
+def test_muon_fallback_cannot_be_lamb():
+    """Muon's fallback runs leaf by leaf; Lamb's global gradient norm is a whole-tree step."""
+    with pytest.raises(ValueError, match="fallback.type='Lamb'.*whole tree"):
+        O.Muon(fallback=dict(type="Lamb"))
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+def test_lamb_low_precision_params_step_in_float32(dtype):
+    """float16 / bfloat16 parameters: float32 moments and arithmetic (the global norm too), the
+    step cast to the parameter's dtype once, at the end."""
+    rng = np.random.default_rng(0)
+    wide = {"w": jnp.asarray(rng.standard_normal((3, 4)), jnp.float32)}
+    wide["b"] = jnp.asarray(rng.standard_normal(4), jnp.float32)
+    grads = {
+        k: 300.0 * jnp.asarray(rng.standard_normal(v.shape), jnp.float32) for k, v in wide.items()
+    }
+    narrow = jax.tree_util.tree_map(lambda x: x.astype(dtype), wide)
+    narrow_grads = jax.tree_util.tree_map(lambda x: x.astype(dtype), grads)
+    tx = O.Lamb(lr=0.1)
+    state = tx.init(narrow)
+    assert all(x.dtype == jnp.float32 for x in jax.tree_util.tree_leaves(state.leaves))
+    updates, _ = jax.jit(tx.update)(narrow_grads, state, narrow)
+    # the same step from the upcast values, in float32
+    upcast = jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), (narrow_grads, narrow))
+    want, _ = tx.update(upcast[0], tx.init(upcast[1]), upcast[1])
+    for got, w in zip(jax.tree_util.tree_leaves(updates), jax.tree_util.tree_leaves(want)):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, w.astype(dtype))

@@ -32,6 +32,7 @@ HYPER = {
     "Muon": dict(),
     "Lion": dict(weight_decay=1e-2),
     "LAMB": dict(weight_decay=1e-2),
+    "Lamb": dict(weight_decay=1e-2, max_grad_norm=1.0),
     "LARS": dict(weight_decay=1e-4),
 }
 
@@ -180,3 +181,32 @@ def test_a_leaf_fused_update_does_not_depend_on_its_group(opt):
         make_optimizer(dict(opt, paramwise_cfg=dict(custom_keys=keys))), params
     )
     assert many <= one + 2, (many, one)  # + the group-vector gathers, not + 12 leaves
+
+
+def _shapes_tree(per_shape: int) -> dict:
+    shapes = [(64,), (16, 8), (3, 3, 4, 8)]
+    return {
+        f"s{i}_{j}": jnp.full(shape, 0.5 + j, jnp.float32)
+        for i, shape in enumerate(shapes)
+        for j in range(per_shape)
+    }
+
+
+@pytest.mark.parametrize(
+    "opt",
+    [
+        dict(type="Adam", lr=1e-3, weight_decay=1e-4),
+        dict(type="AdamW", lr=1e-3, weight_decay=0.05),
+        dict(type="AdamW", lr=1e-3, weight_decay=0.05, amsgrad=True),
+    ],
+)
+def test_leaves_of_one_shape_share_one_adam_kernel(opt):
+    """Issue 17: more leaves of the same shapes add no kernels (at most one, the first leaf's).
+
+    XLA rewrote Adam's ``sqrt(v) / sqrt(bias_correction2)`` into a multiply by a shared
+    reciprocal, which entered the first leaf of every shape in another operand position: one
+    extra kernel per distinct shape (18 on ResNet-50, where optax.adamw compiles none).
+    """
+    one = _distinct_fusions(make_optimizer(dict(opt)), _shapes_tree(1))
+    three = _distinct_fusions(make_optimizer(dict(opt)), _shapes_tree(3))
+    assert three <= one + 1, (three, one)
