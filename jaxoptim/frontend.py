@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxoptim import clipping, loss_scale, mmcv_cfg, mmengine_cfg, param_scheduler, schedules
+from jaxoptim import mmcv_cfg, mmengine_cfg, param_scheduler, schedules
 from jaxoptim.config import to_dict
 from jaxoptim.mmcv_cfg import check_section_names, config_precision, runner_defaults
 from jaxoptim.optimizer_base import OptimizerDef
@@ -399,27 +399,7 @@ def normalize(
         fixed_lr=hook_lr,
     )
     max_iters = mmcv_cfg.resolve_max_iters(full, max_iters, iters_per_epoch)
-    opt_cfg = dict(full.get("optimizer_config") or {})
-    fp16 = full.get("fp16")
-    if "loss_scale" in opt_cfg:
-        fp16 = {"loss_scale": opt_cfg["loss_scale"]}
-    scaler = loss_scale.parse_fp16(fp16) if fp16 is not None else None
-    grad_clip = clipping.parse_grad_clip(opt_cfg.get("grad_clip"))
-    every, remainder = opt_cfg.get("cumulative_iters", 1), True
-    if opt_cfg.get("type") == "DistOptimizerHook":
-        every, remainder = opt_cfg.get("update_interval", 1), False
-        scaler = mmcv_cfg.dist_hook_scaler(opt_cfg, fp16, scaler)
-    detect = opt_cfg.get("detect_anomalous_params", False)
-    if not isinstance(detect, bool):
-        raise TypeError(f"optimizer_config.detect_anomalous_params must be a bool, got {detect!r}")
-    if isinstance(every, bool) or not isinstance(every, numbers.Integral):
-        raise TypeError(
-            f"optimizer_config.{mmcv_cfg.accumulation_key(opt_cfg)} must be an int, got {every!r}"
-        )
-    if every < 1:
-        raise ValueError(
-            f"optimizer_config.{mmcv_cfg.accumulation_key(opt_cfg)} must be >= 1, got {every}"
-        )
+    hooks = mmcv_cfg.optimizer_hooks(full)
     if dialect == "mmengine":
         sched = Schedules()
         if scheduled is not None:
@@ -439,11 +419,11 @@ def normalize(
     return OptimSetup(
         optimizer=OptimizerSpec(opt_type, freeze(optimizer)),
         paramwise=paramwise,
-        grad_clip=freeze(grad_clip),
+        grad_clip=freeze(hooks.grad_clip),
         clip_value=clip_value,
-        loss_scale=freeze(scaler),
-        accumulation=Accumulation(int(every), remainder),
-        detect_anomalous_params=detect,
+        loss_scale=freeze(hooks.loss_scale),
+        accumulation=Accumulation(hooks.every, hooks.remainder),
+        detect_anomalous_params=hooks.detect_anomalous_params,
         schedules=sched,
         run=run,
         precision=precision,

@@ -22,10 +22,10 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
+from jaxoptim import clipping, loss_scale, mmengine_cfg, schedules
 from jaxoptim import config as config_lib
-from jaxoptim import mmengine_cfg, schedules
 from jaxoptim.config import _DELETE_KEY, to_dict
 from jaxoptim.registry import strip_scope
 
@@ -395,3 +395,46 @@ def dist_hook_scaler(opt_cfg: Mapping[str, Any], fp16: Any, scaler: Any) -> Any:
             "update_interval=1 is supported with use_fp16"
         )
     return dict(_APEX_DYNAMIC)
+
+
+class Hooks(NamedTuple):
+    """What the optimizer hook and ``fp16`` ask for (:func:`optimizer_hooks`)."""
+
+    loss_scale: dict[str, Any] | None
+    grad_clip: dict[str, float] | None
+    every: int
+    remainder: bool
+    detect_anomalous_params: bool
+
+
+def optimizer_hooks(full: Mapping[str, Any]) -> Hooks:
+    """``optimizer_config`` and ``fp16`` of a checked config (:func:`split_config`): the loss
+    scaler's arguments, norm clipping, accumulation and ``detect_anomalous_params``.
+
+    ``fp16`` / an Fp16OptimizerHook's ``loss_scale`` give GradScaler's arguments; a
+    DistOptimizerHook accumulates over ``update_interval`` without mmcv's remainder rule and,
+    with ``use_fp16``, scales with apex's dynamic scaler.
+
+    Raises:
+      TypeError, ValueError: a malformed value (named).
+    """
+    opt_cfg = dict(full.get("optimizer_config") or {})
+    fp16 = full.get("fp16")
+    if "loss_scale" in opt_cfg:
+        fp16 = {"loss_scale": opt_cfg["loss_scale"]}
+    scaler = loss_scale.parse_fp16(fp16) if fp16 is not None else None
+    grad_clip = clipping.parse_grad_clip(opt_cfg.get("grad_clip"))
+    every, remainder = opt_cfg.get("cumulative_iters", 1), True
+    if opt_cfg.get("type") == "DistOptimizerHook":
+        every, remainder = opt_cfg.get("update_interval", 1), False
+        scaler = dist_hook_scaler(opt_cfg, fp16, scaler)
+    detect = opt_cfg.get("detect_anomalous_params", False)
+    if not isinstance(detect, bool):
+        raise TypeError(f"optimizer_config.detect_anomalous_params must be a bool, got {detect!r}")
+    if isinstance(every, bool) or not isinstance(every, numbers.Integral):
+        raise TypeError(
+            f"optimizer_config.{accumulation_key(opt_cfg)} must be an int, got {every!r}"
+        )
+    if every < 1:
+        raise ValueError(f"optimizer_config.{accumulation_key(opt_cfg)} must be >= 1, got {every}")
+    return Hooks(scaler, grad_clip, int(every), remainder, detect)
