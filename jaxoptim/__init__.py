@@ -10,6 +10,8 @@ _EXPORTS = {
     "MODELS": "jaxoptim.demo",
     "DATASETS": "jaxoptim.data",
     "make_optimizer": "jaxoptim.builder",
+    "normalize": "jaxoptim.frontend",
+    "OptimSetup": "jaxoptim.frontend",
     "param_kinds": "jaxoptim.kinds",
     "explain": "jaxoptim.paramwise",
     "ParamTable": "jaxoptim.paramwise",

@@ -39,9 +39,10 @@ import numpy as np
 import optax
 
 import jaxoptim
-from jaxoptim import builder, checkpoint, demo, distributed, loggers, mmengine_cfg
+from jaxoptim import checkpoint, demo, distributed, loggers
 from jaxoptim import config as config_lib
 from jaxoptim import data as data_lib
+from jaxoptim.frontend import OptimSetup, normalize
 
 PRECISIONS = ("float32", "bfloat16", "float16")
 RUNNERS = {"EpochBasedRunner": "max_epochs", "IterBasedRunner": "max_iters"}
@@ -75,12 +76,14 @@ class Task:
       kinds: :func:`jaxoptim.param_kinds` of the model.
       batch_size: images per training batch.
       iters_per_epoch: full batches per epoch.
-      max_iters: the schedule's length in iterations (from ``runner``).
+      max_iters: the schedule's length in iterations (from ``runner`` / ``train_cfg``).
       precision: ``'float32'``, ``'bfloat16'`` or ``'float16'``.
       seed: seeds the initialisation and every epoch's shuffle.
       model_state: the non-trainable variables carried from step to step (linen collections
         other than ``params``, e.g. ``batch_stats``; nnx's non-``Param`` state, e.g. BatchNorm
         statistics and the ``Rngs`` counters); ``{}`` when there are none.
+      setup: the config's optimizer setup (:func:`jaxoptim.normalize`), normalized once
+        with the run's lengths and batch; every command builds from it.
     """
 
     cfg: dict
@@ -94,6 +97,7 @@ class Task:
     precision: str
     seed: int
     model_state: Any = dataclasses.field(default_factory=dict)
+    setup: OptimSetup | None = None
     _nnx_graphdefs: Any = None  # nnx: {True: train-mode graphdef, False: eval-mode graphdef}
 
     def forward(self, params: Any, model_state: Any, image: Any, train: bool) -> tuple:
@@ -180,54 +184,51 @@ def _check_keys(section: str, value: Any, allowed: Sequence[str]) -> dict:
     return dict(value)
 
 
-def _precision(cfg: Mapping) -> str:
-    precision = cfg.get("precision")
+def _precision(cfg: Mapping, setup: OptimSetup | None = None) -> str:
+    precision = cfg.get("precision")  # the command line's own key
     if precision is None:  # the config's: mmcv's fp16 / an AmpOptimWrapper's dtype
-        return builder.config_precision(cfg)
+        return (setup or normalize(cfg)).precision
     if precision not in PRECISIONS:
         raise CLIError(f"precision: {precision!r} is not one of {list(PRECISIONS)}")
     return precision
 
 
-def _epoch_based(cfg: Mapping) -> bool:
-    if "optim_wrapper" in cfg:
-        return mmengine_cfg.timing(cfg, None, 1).epoch_loop
-    return cfg["runner"]["type"] == "EpochBasedRunner"
-
-
-def _schedule_length(cfg: Mapping, iters_per_epoch: int) -> int:
-    if "optim_wrapper" in cfg:  # mmengine: train_cfg gives the loop's length
-        if not isinstance(cfg.get("train_cfg"), Mapping):
+def _schedule_length(setup: OptimSetup) -> int:
+    """The run's length in iterations: the runner's (mmcv 1.x, ``total_epochs`` included) or
+    the train loop's (mmengine), as the setup has it."""
+    run = setup.run
+    if setup.dialect == "mmengine":
+        if run.loop is None:
             raise CLIError(
                 "train_cfg: needs dict(type='EpochBasedTrainLoop', max_epochs=N), "
                 "dict(type='IterBasedTrainLoop', max_iters=N) or dict(by_epoch=True, "
-                f"max_epochs=N), got {cfg.get('train_cfg')!r}"
+                "max_epochs=N)"
             )
-        try:
-            return mmengine_cfg.timing(cfg, None, iters_per_epoch).max_iters
-        except (KeyError, TypeError, ValueError) as e:
-            raise CLIError(str(e).strip('"')) from None
-    runner = cfg.get("runner")
-    if not isinstance(runner, Mapping) or runner.get("type") not in RUNNERS:
+        return run.max_iters
+    if run.loop not in RUNNERS:
         raise CLIError(
             "runner: needs dict(type='EpochBasedRunner', max_epochs=N) or "
-            f"dict(type='IterBasedRunner', max_iters=N), got {runner!r}"
+            "dict(type='IterBasedRunner', max_iters=N) (or mmcv's total_epochs=N), got "
+            f"runner.type={run.loop!r}"
         )
-    key = RUNNERS[runner["type"]]
-    _check_keys("runner", runner, ("type", key))
-    count = runner.get(key)
-    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
-        raise CLIError(f"runner.{key} must be a positive int, got {count!r}")
-    return count * iters_per_epoch if key == "max_epochs" else count
+    key = RUNNERS[run.loop]
+    count = run.max_epochs if key == "max_epochs" else run.max_iters
+    if count is None:
+        raise CLIError(f"runner.{key} must be a positive int, got None")
+    return run.max_iters
 
 
-def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> Task:
+def build_task(
+    cfg: Mapping, *, seed: int | None = None, init: bool = True, max_iters: int | None = None
+) -> Task:
     """Builds the data, the model and its parameters from a config.
 
     Args:
       cfg: a merged config (plain dicts).
       seed: overrides the config's top-level ``seed`` (default 0).
       init: build the model and its parameters (``schedule`` needs neither).
+      max_iters: the schedules' length, instead of the runner's / train loop's (``schedule
+        --max-iters``).
 
     Returns:
       The :class:`Task`.
@@ -244,6 +245,10 @@ def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> T
         ipe = demo.iters_per_epoch(len(data["train_label"]), batch_size)
     except ValueError as e:
         raise CLIError(str(e)) from None
+    try:
+        setup = normalize(cfg, max_iters=max_iters, iters_per_epoch=ipe, batch_size=batch_size)
+    except (KeyError, TypeError, ValueError) as e:  # the config's: the user fixes it there
+        raise CLIError(str(e.args[0] if isinstance(e, KeyError) and e.args else e)) from None
     task = Task(
         cfg=dict(cfg),
         data=data,
@@ -252,9 +257,10 @@ def build_task(cfg: Mapping, *, seed: int | None = None, init: bool = True) -> T
         kinds=None,
         batch_size=batch_size,
         iters_per_epoch=ipe,
-        max_iters=_schedule_length(cfg, ipe),
-        precision=_precision(cfg),
+        max_iters=_schedule_length(setup),
+        precision=_precision(cfg, setup),
         seed=_seed(cfg.get("seed", 0) if seed is None else seed),
+        setup=setup,
     )
     if init:
         _init_model(task)
@@ -457,7 +463,7 @@ def _flag(where: str, value: Any) -> bool:
     return value
 
 
-def _run_settings(cfg: Mapping) -> _RunSettings:
+def _run_settings(cfg: Mapping, setup: OptimSetup) -> _RunSettings:
     log_cfg = _check_keys("log_config", cfg.get("log_config"), _LOG_KEYS)
     ckpt_cfg = _check_keys("checkpoint_config", cfg.get("checkpoint_config"), _CHECKPOINT_KEYS)
     max_keep = ckpt_cfg.get("max_keep", ckpt_cfg.get("max_keep_ckpts", 3))
@@ -469,7 +475,7 @@ def _run_settings(cfg: Mapping) -> _RunSettings:
         log_interval=_positive_int("log_config.interval", log_cfg.get("interval", 10)),
         ckpt_interval=_positive_int("checkpoint_config.interval", ckpt_cfg.get("interval", 1)),
         ckpt_by_epoch=_flag(
-            "checkpoint_config.by_epoch", ckpt_cfg.get("by_epoch", _epoch_based(cfg))
+            "checkpoint_config.by_epoch", ckpt_cfg.get("by_epoch", bool(setup.run.by_epoch))
         ),
         max_keep=max_keep,
     )
@@ -511,13 +517,7 @@ def _start_state(
     With a ``mesh`` the state is replicated over it (the optimizer state split, ZeRO-1, for an
     mmengine ``ZeroRedundancyOptimizer``) and the step splits each batch over its devices.
     """
-    tx = jaxoptim.make_optimizer(
-        task.cfg,
-        param_kinds=task.kinds,
-        max_iters=task.max_iters,
-        iters_per_epoch=task.iters_per_epoch,
-        batch_size=task.batch_size,
-    )
+    tx = jaxoptim.make_optimizer(task.setup, param_kinds=task.kinds)
     state = jaxoptim.TrainState.create(params=task.params, tx=tx, model_state=task.model_state)
     step_fn = jaxoptim.make_train_step(
         task.train_loss,
@@ -607,7 +607,7 @@ def train(
     main = distributed.is_main_process()
     cfg = load_config(config, cfg_options)
     task = build_task(cfg, seed=seed)
-    settings = _run_settings(cfg)
+    settings = _run_settings(cfg, task.setup)
     work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     ckpt_dir = (work_dir / "checkpoints").absolute()
     mesh = _mesh(devices, task.batch_size)
@@ -699,9 +699,7 @@ def explain(config: str | Path, *, cfg_options: Sequence[str] | Mapping | None =
     """The per-parameter table of the config's optimizer on the config's model."""
     cfg = load_config(config, cfg_options)
     task = build_task(cfg)
-    return str(
-        jaxoptim.explain(cfg, task.params, param_kinds=task.kinds, batch_size=task.batch_size)
-    )
+    return str(jaxoptim.explain(task.setup, task.params, param_kinds=task.kinds))
 
 
 def schedule(
@@ -723,18 +721,12 @@ def schedule(
       The path written.
     """
     cfg = load_config(config, cfg_options)
-    task = build_task(cfg, init=False)
+    task = build_task(cfg, init=False, max_iters=max_iters)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     from jaxoptim import plot
 
-    plot.plot_schedules(
-        cfg,
-        out,
-        max_iters=max_iters or task.max_iters,
-        iters_per_epoch=task.iters_per_epoch,
-        batch_size=task.batch_size,
-    )
+    plot.plot_schedules(task.setup, out)
     return out
 
 

@@ -1,4 +1,4 @@
-"""mmengine configs (``optim_wrapper``, ``param_scheduler``, ``train_cfg``) for make_optimizer.
+"""mmengine configs (``optim_wrapper``, ``param_scheduler``, ``train_cfg``) for the front end.
 
 mmcv 2.x / mmdet 3 / mmpretrain / mmseg 1.x configs describe the optimizer with mmengine's keys::
 
@@ -10,11 +10,13 @@ mmcv 2.x / mmdet 3 / mmpretrain / mmseg 1.x configs describe the optimizer with 
                        dict(type='MultiStepLR', milestones=[8, 11], by_epoch=True)]
     train_cfg = dict(by_epoch=True, max_epochs=12)
 
-:func:`translate` maps ``optim_wrapper`` onto the sections :func:`jaxoptim.make_optimizer`
-already reads (``optimizer`` with ``paramwise_cfg`` in the mmengine dialect, ``optimizer_config``
-for norm clipping and accumulation, ``fp16`` for AmpOptimWrapper's loss scaler) and returns what
-has no mmcv counterpart beside them: value clipping, the precision hint, the train loop's lengths
-and the lr / momentum schedules (:mod:`jaxoptim.param_scheduler`). mmengine's OptimWrapper
+:func:`translate`, called by :func:`jaxoptim.frontend.normalize` only, maps ``optim_wrapper``
+onto the shape of the mmcv sections (``optimizer`` with ``paramwise_cfg`` in the mmengine
+dialect, ``optimizer_config`` for norm clipping and accumulation, ``fp16`` for AmpOptimWrapper's
+loss scaler), so that the front end reads both dialects' sections through one path, and returns
+what has no mmcv counterpart beside them: value clipping, the precision hint, the train loop's
+lengths and ``param_scheduler`` (:mod:`jaxoptim.param_scheduler` turns it into schedules).
+:func:`simsiam_lr` reads SimSiamHook for both dialects. mmengine's OptimWrapper
 accumulates exactly as mmcv's cumulative hook (the same loss factor and remainder rule:
 ``accumulative_counts`` before the last ``max_iters % accumulative_counts`` iterations, the
 remainder in them; an update every ``accumulative_counts`` iterations and on the last one), so
@@ -58,38 +60,54 @@ _TRAIN_LOOPS = {"EpochBasedTrainLoop": True, "IterBasedTrainLoop": False}
 
 @dataclasses.dataclass(frozen=True)
 class Translated:
-    """An mmengine config in the shape :func:`jaxoptim.make_optimizer` builds from.
+    """An mmengine config's sections in the shape of the mmcv ones (:mod:`jaxoptim.frontend`
+    reads both through one path), with what has no mmcv counterpart beside them.
 
     Attributes:
       mmcv: ``optimizer``, ``optimizer_config`` and (AmpOptimWrapper) ``fp16`` sections.
       clip_value: ``clip_grad=dict(type='value', clip_value=v)``'s ``v``, or ``None``.
       precision: the train-step precision: AmpOptimWrapper's compute dtype, else ``'float32'``.
       max_iters: the training length in iterations, when known.
-      lr: the ``bases -> schedule`` factory of the lr schedulers, or ``None``.
-      momentum: the same for the momentum schedulers (``momentum`` or ``betas[0]``).
-      generic_momentum: the ``*ParamScheduler(param_name='momentum')`` entries, which need
-        an optimizer with ``momentum`` (not ``betas``).
-      plateaus: the ``ReduceOnPlateau*`` schedulers by parameter (:mod:`jaxoptim.plateau`).
-      iters_per_epoch: the epoch length, when known.
+      timing: the train loop's lengths (:func:`timing`).
+      param_scheduler: the config's ``param_scheduler`` as written, or ``None``.
       shard_opt_state: the optimizer is a ``ZeroRedundancyOptimizer`` (ZeRO-1: the train
         step keeps the optimizer state split over its mesh's data axis).
-      weight_decay: the ``bases -> schedule`` factory of the weight-decay schedulers, or
-        ``None``.
-      weight_decay_lifts_zero: a weight-decay scheduler can move a zero group away from 0.
+
+    The schedules (``lr``, ``momentum``, ``weight_decay``: ``bases -> schedule`` factories or
+    ``None``; ``plateaus``; ``generic_momentum``) are built on access.
     """
 
     mmcv: dict[str, Any]
     clip_value: float | None
     precision: str
     max_iters: int | None
-    lr: Callable[[np.ndarray], Callable[[Any], Any]] | None
-    momentum: Callable[[np.ndarray], Callable[[Any], Any]] | None
-    generic_momentum: tuple[str, ...] = ()
-    plateaus: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    iters_per_epoch: int | None = None
+    timing: param_scheduler.Timing = param_scheduler.Timing()
+    param_scheduler: Any = None
     shard_opt_state: bool = False
-    weight_decay: Callable[[np.ndarray], Callable[[Any], Any]] | None = None
-    weight_decay_lifts_zero: bool = False
+
+    @property
+    def lr(self) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:
+        return param_scheduler.schedules_for(self.param_scheduler, "lr", self.timing)
+
+    @property
+    def momentum(self) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:
+        return param_scheduler.schedules_for(self.param_scheduler, "momentum", self.timing)
+
+    @property
+    def weight_decay(self) -> Callable[[np.ndarray], Callable[[Any], Any]] | None:
+        return param_scheduler.schedules_for(self.param_scheduler, "weight_decay", self.timing)
+
+    @property
+    def plateaus(self) -> Mapping[str, Any]:
+        return param_scheduler.plateaus_for(self.param_scheduler, self.timing)
+
+    @property
+    def generic_momentum(self) -> tuple[str, ...]:
+        return tuple(param_scheduler.generic_momentum(self.param_scheduler))
+
+    @property
+    def iters_per_epoch(self) -> int | None:
+        return self.timing.iters_per_epoch
 
 
 def _unknown(where: str, cfg: Mapping[str, Any], allowed) -> None:
@@ -192,15 +210,13 @@ def _clip(clip_grad: Any) -> tuple[dict | None, float | None]:
     raise ValueError(f"optim_wrapper.clip_grad.type must be 'norm' or 'value', got {kind!r}")
 
 
-def optimizer_section(
-    wrapper: Mapping[str, Any], *, lr_scale: float | None = None
-) -> dict[str, Any]:
+def optimizer_section(wrapper: Mapping[str, Any]) -> dict[str, Any]:
     """``optim_wrapper``'s optimizer as an mmcv ``optimizer`` dict (with its constructor).
 
     ``DefaultOptimWrapperConstructor`` is the default constructor with ``dialect='mmengine'``
     (unless ``paramwise_cfg`` names a dialect); so is ``LayerDecayOptimizerConstructor``'s
     table. Other constructors (registered in ``OPTIMIZER_BUILDERS``) get ``paramwise_cfg`` as
-    written. ``lr_scale`` (from :func:`auto_scale_ratio`) multiplies every lr the config sets.
+    written.
 
     Examples:
       >>> optimizer_section(dict(optimizer=dict(type='SGD', lr=0.1),
@@ -236,8 +252,6 @@ def optimizer_section(
     optimizer["constructor"] = constructor
     if paramwise_cfg is not None:
         optimizer["paramwise_cfg"] = dict(paramwise_cfg)
-    if lr_scale is not None:
-        optimizer = scale_lrs(optimizer, lr_scale)
     return optimizer
 
 
@@ -281,100 +295,18 @@ def _unwrap_zero(optimizer: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def auto_scale_ratio(cfg: Mapping[str, Any], batch_size: int | None) -> float | None:
-    """mmengine's ``auto_scale_lr``: ``batch_size / base_batch_size`` when enabled, else ``None``.
-
-    mmengine's runner multiplies every param group's lr by ``world_size *
-    train_dataloader.batch_size / base_batch_size`` before the schedulers read them (mmdet
-    2.x's ``auto_scale_lr`` for mmcv configs: ``optimizer.lr`` by ``num_gpus *
-    samples_per_gpu / base_batch_size``). A pytree optimizer knows neither number, so
-    ``batch_size`` is that product: the samples of one iteration over all devices (one
-    micro-batch when accumulating, as in mmengine).
-
-    Examples:
-      >>> auto_scale_ratio(dict(auto_scale_lr=dict(enable=True, base_batch_size=16)), 64)
-      4.0
-      >>> auto_scale_ratio(dict(auto_scale_lr=dict(enable=False, base_batch_size=16)), 64)
-    """
-    auto_scale = cfg.get("auto_scale_lr")
-    if auto_scale is not None and not isinstance(auto_scale, Mapping):
-        raise TypeError(f"auto_scale_lr must be a dict or None, got {auto_scale!r}")
-    auto_scale = auto_scale or {}
-    _unknown("auto_scale_lr", auto_scale, ("enable", "base_batch_size"))
-    if not isinstance(auto_scale.get("enable", False), bool):
-        raise TypeError(f"auto_scale_lr.enable must be a bool, got {auto_scale['enable']!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if not auto_scale.get("enable", False):
-        return None
-    if "base_batch_size" not in auto_scale:
-        raise KeyError("auto_scale_lr.enable=True needs `base_batch_size` (mmengine asserts it)")
-    base = auto_scale["base_batch_size"]
-    if isinstance(base, bool) or not isinstance(base, numbers.Real) or not 0 < base < math.inf:
-        raise ValueError(f"auto_scale_lr.base_batch_size must be a number > 0, got {base!r}")
-    if batch_size is None:
-        raise ValueError(
-            f"auto_scale_lr={dict(auto_scale)!r}: mmengine multiplies every lr by world_size * "
-            "train_dataloader.batch_size / base_batch_size; pass that batch (the samples of one "
-            "iteration over all devices) as batch_size=... to make_optimizer / explain (the "
-            "CLI passes its data.batch_size), or set enable=False"
-        )
-    return float(batch_size) / float(base)
-
-
-def scale_lrs(optimizer: dict[str, Any], ratio: float) -> dict[str, Any]:
-    """``optimizer`` with every lr it sets (or defaults to) multiplied by ``ratio``.
-
-    The optimizer's lr (its default when the config has none), Muon's ``fallback.lr`` and a
-    custom key's absolute ``lr``: mmengine scales every param group, so every absolute lr
-    scales and every multiplier stays.
-    """
-    from jaxoptim.paramwise import _optimizer_hyperparams  # paramwise imports this module
-
-    out = dict(optimizer)
-    keys = [k for k in ("lr", "learning_rate") if k in out]
-    if not keys:
-        defaults, _ = _optimizer_hyperparams(out.get("type"))
-        keys = [k for k in ("lr", "learning_rate") if isinstance(defaults.get(k), numbers.Real)]
-        out.update({k: defaults[k] for k in keys[:1]})
-    if not keys:
-        raise ValueError(
-            f"auto_scale_lr: optimizer {out.get('type')!r} has no `lr` or `learning_rate` to scale"
-        )
-    for key in keys[:1]:
-        out[key] = out[key] * ratio
-    fallback = out.get("fallback")
-    if isinstance(fallback, Mapping) and "lr" in fallback:
-        out["fallback"] = {**fallback, "lr": fallback["lr"] * ratio}
-    paramwise_cfg = out.get("paramwise_cfg")
-    custom = paramwise_cfg.get("custom_keys") if isinstance(paramwise_cfg, Mapping) else None
-    if isinstance(custom, Mapping):
-        custom = {
-            k: {**v, "lr": v["lr"] * ratio} if isinstance(v, Mapping) and "lr" in v else v
-            for k, v in custom.items()
-        }
-        out["paramwise_cfg"] = {**paramwise_cfg, "custom_keys": custom}
-    return out
-
-
 def translate(
     cfg: Mapping[str, Any],
     *,
     max_iters: int | None = None,
     iters_per_epoch: int | None = None,
-    batch_size: int | None = None,
 ) -> Translated:
-    """Reads ``optim_wrapper``, ``param_scheduler``, ``train_cfg`` and ``auto_scale_lr``.
+    """Reads ``optim_wrapper``, ``param_scheduler`` and ``train_cfg`` (for the front end).
 
     Args:
       cfg: a full config with the key ``optim_wrapper`` (plain dicts).
       max_iters: the training length (default from ``train_cfg``).
       iters_per_epoch: the epoch length (by_epoch schedulers, ``max_epochs``).
-      batch_size: the samples of one iteration over all devices, for ``auto_scale_lr``.
 
     Returns:
       The :class:`Translated` config.
@@ -414,7 +346,7 @@ def translate(
         )
     allowed = _WRAPPER_KEYS + (_AMP_KEYS if kind == "AmpOptimWrapper" else ())
     _unknown(f"optim_wrapper (type={kind!r})", wrapper, allowed)
-    optimizer = optimizer_section(wrapper, lr_scale=auto_scale_ratio(cfg, batch_size))
+    optimizer = optimizer_section(wrapper)
     grad_clip, clip_value = _clip(wrapper.get("clip_grad"))
     counts = wrapper.get("accumulative_counts", 1)
     if isinstance(counts, bool) or not isinstance(counts, numbers.Integral) or counts < 1:
@@ -439,20 +371,14 @@ def translate(
                 "make_train_step's sharding instead; the scaler needs no change"
             )
     when = timing(cfg, max_iters, iters_per_epoch)
-    schedulers = cfg.get("param_scheduler")
     return Translated(
         mmcv=mmcv,
         clip_value=clip_value,
         precision=precision,
         max_iters=when.max_iters,
-        lr=param_scheduler.schedules_for(schedulers, "lr", when),
-        momentum=param_scheduler.schedules_for(schedulers, "momentum", when),
-        generic_momentum=tuple(param_scheduler.generic_momentum(schedulers)),
-        plateaus=param_scheduler.plateaus_for(schedulers, when),
-        iters_per_epoch=when.iters_per_epoch,
+        timing=when,
+        param_scheduler=cfg.get("param_scheduler"),
         shard_opt_state=is_zero(wrapper),
-        weight_decay=param_scheduler.schedules_for(schedulers, "weight_decay", when),
-        weight_decay_lifts_zero=param_scheduler.lifts_zero(schedulers, "weight_decay", when),
     )
 
 

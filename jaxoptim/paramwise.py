@@ -44,16 +44,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import inspect
 import math
 import numbers
 import re
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
 
+from jaxoptim.frontend import OptimSetup, normalize, thaw
+from jaxoptim.frontend import optimizer_defaults as _optimizer_hyperparams
 from jaxoptim.kinds import KINDS, kinds_from_names, variable_value
 from jaxoptim.optimizer_base import LeafGroup, OptimizerDef, ParamGroups, path_name
 from jaxoptim.registry import OPTIMIZER_BUILDERS, OPTIMIZERS
@@ -295,28 +296,6 @@ def match_kinds(param_kinds: Any, names: list[str]) -> list[str | None]:
             "structure of the params (for linen: variables['params'], without the 'params' level)"
         )
     return [by_name[n] for n in names]
-
-
-def _optimizer_hyperparams(opt_type: Any) -> tuple[dict[str, Any], frozenset[str] | None]:
-    """The optimizer's defaults and accepted hyperparameter names (None: takes any)."""
-    if isinstance(opt_type, str):
-        opt = OPTIMIZERS.lookup(opt_type, key="type")
-    elif callable(opt_type):
-        opt = opt_type
-    else:
-        raise TypeError(f"optimizer `type` must be a str or a callable, got {opt_type!r}")
-    if isinstance(opt, OptimizerDef):
-        return dict(opt.defaults), frozenset(opt.defaults)
-    try:
-        sig = inspect.signature(opt)
-    except (TypeError, ValueError):
-        return {}, None
-    params = sig.parameters.values()
-    defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return defaults, None
-    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return defaults, frozenset(p.name for p in params if p.kind in named)
 
 
 def _paramwise_options(
@@ -764,26 +743,25 @@ def _check_overrides(defn: OptimizerDef, hp: Mapping[str, Any], row: ParamRow, o
     defn.hyperparams(**{**hp, **overrides})
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def explain(
-    cfg: Mapping[str, Any], params: Any, *, param_kinds: Any = None, batch_size: int | None = None
+    cfg: Mapping[str, Any] | OptimSetup,
+    params: Any,
+    *,
+    param_kinds: Any = None,
+    batch_size: int | None = None,
 ) -> ParamTable:
     """The paramwise table a config gives ``params``: what every leaf gets, and why.
 
     Args:
       cfg: a full config (key ``optimizer``) or an optimizer dict (key ``type``), with
         optional ``paramwise_cfg`` and ``constructor`` (default
-        ``'DefaultOptimizerConstructor'``, looked up in ``OPTIMIZER_BUILDERS``), or an
-        mmengine config (key ``optim_wrapper``: the mmengine dialect by default).
+        ``'DefaultOptimizerConstructor'``, looked up in ``OPTIMIZER_BUILDERS``), an
+        mmengine config (key ``optim_wrapper``: the mmengine dialect by default), or an
+        :class:`~jaxoptim.frontend.OptimSetup` from :func:`jaxoptim.normalize`.
       params: the parameter pytree (arrays or ``jax.ShapeDtypeStruct``).
       param_kinds: from :func:`jaxoptim.param_kinds`; ``None`` uses the name fallback.
       batch_size: the samples of one iteration over all devices, for ``auto_scale_lr``
-        (as :func:`jaxoptim.make_optimizer`).
+        (as :func:`jaxoptim.make_optimizer`; with a setup, give it to ``normalize``).
 
     Returns:
       The :class:`ParamTable`; ``print`` it for an aligned table.
@@ -799,49 +777,19 @@ def explain(
       conv.bias    (8,)          0.2  0             bias_lr_mult+bias_decay_mult
       conv.kernel  (3, 3, 8, 8)  0.1  0.0001        default
     """
-    if not isinstance(cfg, Mapping):
+    if not isinstance(cfg, (Mapping, OptimSetup)):
         raise TypeError(f"explain: cfg must be a mapping, got {type(cfg).__name__}")
-    if "optimizer" in cfg or "optim_wrapper" in cfg:  # a full config: a misspelled section raises
-        from jaxoptim.builder import check_section_names
-
-        check_section_names(cfg)
-    hook_lr = None
-    if "optim_wrapper" in cfg:
-        from jaxoptim import mmengine_cfg  # an mmengine config: paramwise_cfg beside optimizer
-
-        if not isinstance(cfg["optim_wrapper"], Mapping):
-            raise TypeError(f"optim_wrapper must be a dict, got {cfg['optim_wrapper']!r}")
-        ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
-        optimizer = mmengine_cfg.optimizer_section(cfg["optim_wrapper"], lr_scale=ratio)
-        hook_lr = mmengine_cfg.simsiam_lr(cfg)
-    elif "optimizer" in cfg:
-        from jaxoptim import mmengine_cfg  # mmdet 2.x's auto_scale_lr
-        from jaxoptim.builder import runner_defaults
-
-        optimizer = cfg["optimizer"]
-        hook_lr = mmengine_cfg.simsiam_lr(runner_defaults(cfg))  # mmselfsup 0.x's SimSiamHook
-        ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
-        if ratio is not None:
-            optimizer = mmengine_cfg.scale_lrs(_plain(optimizer), ratio)
-    elif "type" in cfg:
-        optimizer = cfg
-    else:
+    if isinstance(cfg, Mapping) and not {"optimizer", "optim_wrapper", "type"} & set(cfg):
         raise KeyError("explain: cfg needs an `optimizer` key (full config) or a `type` key")
-    optimizer = _plain(optimizer)
-    constructor_name = optimizer.pop("constructor", "DefaultOptimizerConstructor")
-    paramwise_cfg = optimizer.pop("paramwise_cfg", None)
-    kind = optimizer.get("type")
+    setup = normalize(cfg, batch_size=batch_size)
+    optimizer = setup.optimizer.config()
+    kind = setup.optimizer.type
     if isinstance(kind, str) and kind in OPTIMIZERS:
         defn = OPTIMIZERS.get(kind)
         if isinstance(defn, OptimizerDef):  # its arguments checked as make_optimizer does
-            defn.hyperparams(
-                **{k: v for k, v in optimizer.items() if k not in ("type", "paramwise_options")}
-            )
-    constructor_cls: Callable[..., Any] = OPTIMIZER_BUILDERS.lookup(
-        constructor_name, key="constructor"
-    )
-    constructor = constructor_cls(optimizer, paramwise_cfg)
-    table = fix_lrs(constructor(params, param_kinds=param_kinds), hook_lr)
+            defn.hyperparams(**thaw(setup.optimizer.kwargs))
+    constructor = setup.paramwise.build(setup.optimizer, key="constructor")
+    table = fix_lrs(constructor(params, param_kinds=param_kinds), setup.paramwise.fixed_lr)
     return _explain_leaves(table, optimizer)
 
 

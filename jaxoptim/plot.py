@@ -16,11 +16,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxoptim.schedules import lr_schedule, momentum_schedule, normalize_policy
+from jaxoptim.frontend import OptimSetup, normalize, optimizer_defaults
+from jaxoptim.schedules import normalize_policy
 
 
 def schedule_values(
-    cfg: Mapping[str, Any],
+    cfg: Mapping[str, Any] | OptimSetup,
     *,
     max_iters: int | None = None,
     iters_per_epoch: int | None = None,
@@ -33,7 +34,9 @@ def schedule_values(
     Args:
       cfg: a full config: ``optimizer`` (``lr``, ``momentum`` or ``betas``), ``lr_config``,
         optionally ``momentum_config`` and ``runner`` (``max_iters``, or ``max_epochs`` with
-        ``iters_per_epoch``).
+        ``iters_per_epoch``); or an mmengine config (``optim_wrapper``, ``param_scheduler``,
+        ``train_cfg``); or an :class:`~jaxoptim.frontend.OptimSetup` (then ``max_iters``,
+        ``iters_per_epoch`` and ``batch_size`` go to :func:`jaxoptim.normalize`).
       max_iters: the length to evaluate; default from ``cfg.runner``.
       iters_per_epoch: iterations per epoch (by_epoch policies, ``runner.max_epochs``).
       base_lr: the base lr (a number or per-group array); default ``optimizer.lr``, or the
@@ -43,9 +46,10 @@ def schedule_values(
 
     Returns:
       ``{'iteration': int array [N], 'lr': float32 array [N] or [N, G]}`` plus ``'momentum'``
-      when the config has a ``momentum_config``. Without ``lr_config`` the lr is constant. An
-      mmengine ``ReduceOnPlateau*`` scheduler depends on validation metrics: the values are
-      those before any reduction.
+      when a schedule drives it (``'weight_decay'`` likewise), and ``'fixed_lr'``: the lr of
+      the ``fix_lr`` groups that a SimSiamHook holds (``custom_hooks``), when the config has
+      such groups. Without a schedule the lr is constant. An mmengine ``ReduceOnPlateau*``
+      scheduler depends on validation metrics: the values are those before any reduction.
 
     Raises:
       ValueError: the length or a base value cannot be found (the message names the key).
@@ -57,92 +61,68 @@ def schedule_values(
       >>> [round(float(v), 4) for v in schedule_values(cfg)['lr']]
       [0.1, 0.1, 0.01, 0.01]
     """
-    from jaxoptim import mmengine_cfg
-    from jaxoptim.builder import check_section_names
-
-    check_section_names(cfg)  # a misspelled lr_config would plot a constant lr
-    if "optim_wrapper" in cfg:
-        engine = mmengine_cfg.translate(
-            cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size
+    setup = normalize(
+        cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size
+    )
+    sched, run = setup.schedules, setup.run
+    length = run.max_iters
+    if length is None:
+        if setup.dialect == "mmengine":
+            raise ValueError("plot: no length: pass max_iters or set train_cfg")
+        if run.max_epochs is not None:
+            raise ValueError(
+                "plot: runner.max_epochs needs iters_per_epoch to give the length in iterations"
+            )
+        raise ValueError(
+            "plot: no length: pass max_iters or set runner.max_iters / runner.max_epochs"
         )
-        return _mmengine_values(engine, base_lr, base_momentum)
-    from jaxoptim.builder import runner_defaults
-
-    cfg = runner_defaults(cfg)  # mmcv's runners' by_epoch defaults, as make_optimizer
-    optimizer = _with_defaults(cfg.get("optimizer") or {}, cfg.get("momentum_config") is not None)
-    ratio = mmengine_cfg.auto_scale_ratio(cfg, batch_size)
-    if ratio is not None and base_lr is None:
-        optimizer = mmengine_cfg.scale_lrs(dict(optimizer), ratio)
-    max_iters = _length(cfg, max_iters, iters_per_epoch)
-    lr_config = cfg.get("lr_config")
-    if base_lr is None:
-        base_lr = optimizer.get("lr")
-        if base_lr is None:
-            one_cycle = lr_config is not None and _policy(lr_config) == "OneCycle"
-            if not one_cycle:
-                raise ValueError("plot: optimizer.lr is not set; pass base_lr=...")
-            base_lr = 0.0  # OneCycle derives its base from max_lr
-    iterations = jnp.arange(max_iters)
-    values = {"iteration": np.arange(max_iters)}
-    if lr_config is None:
-        values["lr"] = np.broadcast_to(
-            np.asarray(base_lr, np.float32), (max_iters,) + np.shape(base_lr)
-        ).copy()
-    else:
-        f = lr_schedule(lr_config, base_lr, max_iters=max_iters, iters_per_epoch=iters_per_epoch)
-        values["lr"] = np.asarray(jax.jit(jax.vmap(f))(iterations))
-    momentum_config = cfg.get("momentum_config")
-    if momentum_config is not None:
-        if base_momentum is None:
-            base_momentum = optimizer.get("momentum")
-            if base_momentum is None and optimizer.get("betas") is not None:
-                base_momentum = optimizer["betas"][0]
-            if base_momentum is None:
-                if _policy(momentum_config, "momentum") != "OneCycle":
-                    raise ValueError(
-                        "plot: momentum_config needs optimizer.momentum or optimizer.betas; "
-                        "pass base_momentum=..."
-                    )
-                base_momentum = 0.0  # OneCycle runs between its own base/max momentum
-        f = momentum_schedule(
-            momentum_config, base_momentum, max_iters=max_iters, iters_per_epoch=iters_per_epoch
-        )
-        values["momentum"] = np.asarray(jax.jit(jax.vmap(f))(iterations))
-    return values
-
-
-def _mmengine_values(engine, base_lr, base_momentum):
-    """:func:`schedule_values` for a translated mmengine config."""
-    if engine.max_iters is None:
-        raise ValueError("plot: no length: pass max_iters or set train_cfg")
-    optimizer = _with_defaults(engine.mmcv["optimizer"], engine.momentum is not None)
-    iterations = jnp.arange(engine.max_iters)
-    values = {"iteration": np.arange(engine.max_iters)}
-    bases = {
-        "lr": optimizer.get("lr") if base_lr is None else base_lr,
-        "momentum": base_momentum,
-    }
+    factories = {key: sched.factory(key) for key in ("lr", "momentum", "weight_decay")}
+    optimizer = _with_defaults(setup.optimizer.config(), factories["momentum"] is not None)
+    bases = {"lr": base_lr, "momentum": base_momentum, "weight_decay": None}
+    if bases["lr"] is None:
+        bases["lr"] = optimizer.get("lr")
+        if bases["lr"] is None and _one_cycle(sched.lr_config, "lr"):
+            bases["lr"] = 0.0  # OneCycle derives its base from max_lr
     if bases["momentum"] is None:
         bases["momentum"] = optimizer.get("momentum")
         if bases["momentum"] is None and optimizer.get("betas") is not None:
             bases["momentum"] = optimizer["betas"][0]
+        if bases["momentum"] is None and _one_cycle(sched.momentum_config, "momentum"):
+            bases["momentum"] = 0.0  # OneCycle runs between its own base/max momentum
     bases["weight_decay"] = optimizer.get("weight_decay")
-    schedules = [("lr", engine.lr), ("momentum", engine.momentum)]
-    schedules.append(("weight_decay", engine.weight_decay))
-    for key, factory in schedules:
+    iterations = jnp.arange(length)
+    values = {"iteration": np.arange(length)}
+    for key, factory in factories.items():
         if factory is None and key != "lr":
             continue
         if bases[key] is None:
+            section = sched.section(key)
+            if key == "lr" and section == "lr_config":
+                raise ValueError("plot: optimizer.lr is not set; pass base_lr=...")
+            if key == "momentum" and section == "momentum_config":
+                raise ValueError(
+                    "plot: momentum_config needs optimizer.momentum or optimizer.betas; "
+                    "pass base_momentum=..."
+                )
             raise ValueError(f"plot: optimizer.{key} is not set; pass base_{key}=...")
         base = np.asarray(bases[key], np.float64)
         if factory is None:
-            values[key] = np.broadcast_to(_f32(base), (engine.max_iters,) + base.shape).copy()
+            values[key] = np.broadcast_to(_f32(base), (length,) + base.shape).copy()
         else:
             f = factory(base.reshape(-1))
             values[key] = np.asarray(jax.jit(jax.vmap(f))(iterations)).reshape(
-                (engine.max_iters,) + base.shape
+                (length,) + base.shape
             )
+    if setup.paramwise.fixed_lr is not None and setup.paramwise.has_fix_lr_rule:
+        # SimSiamHook sets these groups' lr before every epoch (or iteration) it acts, after
+        # the schedules; the front end refuses a schedule that would move it in between
+        values["fixed_lr"] = np.full(length, setup.paramwise.fixed_lr, np.float32)
     return values
+
+
+def _one_cycle(config: Mapping[str, Any] | None, kind: str) -> bool:
+    policy = config.get("policy") if isinstance(config, Mapping) else None
+    return isinstance(policy, str) and normalize_policy(policy, kind=kind) == "OneCycle"
 
 
 def _with_defaults(optimizer: Mapping[str, Any], momentum: bool) -> dict[str, Any]:
@@ -153,8 +133,6 @@ def _with_defaults(optimizer: Mapping[str, Any], momentum: bool) -> dict[str, An
     value, as ``make_optimizer`` does. The momentum is looked up only for a ``momentum``
     schedule.
     """
-    from jaxoptim.paramwise import _optimizer_hyperparams
-
     out = dict(optimizer)
     if "lr" not in out and "learning_rate" in out:
         out["lr"] = out["learning_rate"]
@@ -163,7 +141,7 @@ def _with_defaults(optimizer: Mapping[str, Any], momentum: bool) -> dict[str, An
         wanted += ["momentum", "betas"]
     if out.get("type") is None or not wanted:
         return out
-    defaults, _ = _optimizer_hyperparams(out["type"])
+    defaults, _ = optimizer_defaults(out["type"])
     for key in wanted:
         if defaults.get(key) is not None:
             out[key] = defaults[key]
@@ -198,9 +176,11 @@ def draw_schedules(values: Mapping[str, np.ndarray], *, title: str | None = None
         for g in range(columns.shape[1]):
             label = f"group {g}" if columns.shape[1] > 1 else None
             ax.plot(x, columns[:, g], label=label)
+        if key == "lr" and "fixed_lr" in values:  # SimSiamHook's groups
+            ax.plot(x, values["fixed_lr"], linestyle="--", label="fix_lr groups")
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
-        if columns.shape[1] > 1:
+        if columns.shape[1] > 1 or (key == "lr" and "fixed_lr" in values):
             ax.legend()
     axes[-1].set_xlabel("iteration")
     if title:
@@ -209,7 +189,7 @@ def draw_schedules(values: Mapping[str, np.ndarray], *, title: str | None = None
 
 
 def plot_schedules(
-    cfg: Mapping[str, Any],
+    cfg: Mapping[str, Any] | OptimSetup,
     out_path: str | Path,
     *,
     max_iters: int | None = None,
@@ -221,7 +201,7 @@ def plot_schedules(
     """Writes a PNG of the config's lr (and momentum) against the iteration.
 
     Args:
-      cfg: a full config (see :func:`schedule_values`).
+      cfg: a full config or a setup (see :func:`schedule_values`).
       out_path: the PNG to write (parent directories are created).
       max_iters: the length; default from ``cfg.runner``.
       iters_per_epoch: iterations per epoch.
@@ -235,23 +215,20 @@ def plot_schedules(
     Raises:
       ImportError: matplotlib is not installed (``pip install jaxoptim[plot]``).
     """
-    values = schedule_values(
-        cfg,
-        max_iters=max_iters,
-        iters_per_epoch=iters_per_epoch,
-        base_lr=base_lr,
-        base_momentum=base_momentum,
-        batch_size=batch_size,
+    setup = normalize(
+        cfg, max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size
     )
-    if "optim_wrapper" in cfg:
-        scheds = cfg.get("param_scheduler") or []
+    values = schedule_values(setup, base_lr=base_lr, base_momentum=base_momentum)
+    sched = setup.schedules
+    if setup.dialect == "mmengine":
+        scheds = sched.param_scheduler or []
         scheds = [scheds] if isinstance(scheds, Mapping) else scheds
         names = [str(s.get("type")) for s in scheds if isinstance(s, Mapping)]
         parts = [" + ".join(names) or "constant"]
     else:
-        parts = [f"lr: {_describe(cfg.get('lr_config'))}"]
-    if "momentum" in values and "optim_wrapper" not in cfg:
-        parts.append(f"momentum: {_describe(cfg.get('momentum_config'), 'momentum')}")
+        parts = [f"lr: {_describe(sched.lr_config)}"]
+        if "momentum" in values:
+            parts.append(f"momentum: {_describe(sched.momentum_config, 'momentum')}")
     fig = draw_schedules(values, title="   ".join(parts))
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -269,18 +246,3 @@ def _describe(config: Mapping[str, Any] | None, kind: str = "lr") -> str:
         return "constant"
     warmup = config.get("warmup")
     return f"{_policy(config, kind)}" + (f" + {warmup} warmup" if warmup else "")
-
-
-def _length(cfg: Mapping[str, Any], max_iters: int | None, iters_per_epoch: int | None) -> int:
-    if max_iters is not None:
-        return int(max_iters)
-    runner = cfg.get("runner") or {}
-    if runner.get("max_iters") is not None:
-        return int(runner["max_iters"])
-    if runner.get("max_epochs") is not None:
-        if iters_per_epoch is None:
-            raise ValueError(
-                "plot: runner.max_epochs needs iters_per_epoch to give the length in iterations"
-            )
-        return int(runner["max_epochs"]) * int(iters_per_epoch)
-    raise ValueError("plot: no length: pass max_iters or set runner.max_iters / runner.max_epochs")
