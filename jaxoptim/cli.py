@@ -219,7 +219,12 @@ def _schedule_length(setup: OptimSetup) -> int:
 
 
 def build_task(
-    cfg: Mapping, *, seed: int | None = None, init: bool = True, max_iters: int | None = None
+    cfg: Mapping,
+    *,
+    seed: int | None = None,
+    init: bool = True,
+    max_iters: int | None = None,
+    devices: int | None = None,
 ) -> Task:
     """Builds the data, the model and its parameters from a config.
 
@@ -229,6 +234,9 @@ def build_task(
       init: build the model and its parameters (``schedule`` needs neither).
       max_iters: the schedules' length, instead of the runner's / train loop's (``schedule
         --max-iters``).
+      devices: the local data-parallel devices (default all): a per-device batch
+        (``data.samples_per_gpu``, ``train_dataloader.batch_size``) counts this many times,
+        times the processes (:func:`jaxoptim.data.batch_spec`).
 
     Returns:
       The :class:`Task`.
@@ -237,8 +245,10 @@ def build_task(
       CLIError: a bad ``data``, ``runner``, ``precision`` or ``model`` entry, or a model whose
         output does not fit the data; the message names the key.
     """
+    if init:
+        _check_model_type(cfg)  # before the data: a real config's model needs registering first
     try:
-        data, batch_size = data_lib.load_data(cfg)
+        data, batch_size = data_lib.load_data(cfg, devices=_data_devices(devices))
     except data_lib.DataError as e:
         raise CLIError(str(e)) from None
     try:
@@ -265,6 +275,28 @@ def build_task(
     if init:
         _init_model(task)
     return task
+
+
+def _data_devices(devices: int | None) -> int:
+    """The data-parallel devices of all processes: ``devices`` (default all local) per process."""
+    local = len(jax.local_devices()) if devices is None else devices
+    if isinstance(local, bool) or not isinstance(local, int) or local < 1:
+        raise CLIError(f"--devices must be a positive int, got {devices!r}")
+    return local * jax.process_count()
+
+
+def _check_model_type(cfg: Mapping) -> None:
+    model_cfg = cfg.get("model")
+    if not isinstance(model_cfg, Mapping) or "type" not in model_cfg:
+        return  # _init_model names the key
+    try:
+        jaxoptim.MODELS.lookup(model_cfg["type"], key="model.type")
+    except KeyError as e:
+        raise CLIError(
+            f"{e.args[0]}; this command runs the model to get its parameters: register a Flax "
+            "linen or nnx module under that name in jaxoptim.MODELS, in a module the config "
+            "imports through custom_imports (docs/configs.md, 'Your own model and data')"
+        ) from None
 
 
 def _seed(value: Any) -> int:
@@ -606,7 +638,7 @@ def train(
     distributed.initialize()  # joins the other processes when the environment names them
     main = distributed.is_main_process()
     cfg = load_config(config, cfg_options)
-    task = build_task(cfg, seed=seed)
+    task = build_task(cfg, seed=seed, devices=devices)
     settings = _run_settings(cfg, task.setup)
     work_dir = Path(work_dir or cfg.get("work_dir") or Path("work_dirs") / Path(config).stem)
     ckpt_dir = (work_dir / "checkpoints").absolute()
@@ -708,26 +740,68 @@ def schedule(
     *,
     max_iters: int | None = None,
     cfg_options: Sequence[str] | Mapping | None = None,
+    iters_per_epoch: int | None = None,
 ) -> Path:
     """Writes the lr (and momentum) curves of the config to a PNG.
+
+    The data is read only when the schedule counts epochs and ``iters_per_epoch`` is not
+    given: then the epoch length comes from a dataset jaxoptim can load, and a real config's
+    (``ImageNet``, ``CocoDataset``, ...) is an error asking for ``iters_per_epoch``. The
+    ``auto_scale_lr`` batch is the config's (:func:`jaxoptim.data.batch_spec`) over every
+    local device of every process.
 
     Args:
       config: the config file.
       out: the PNG to write.
-      max_iters: the schedule's length; default the config's ``runner`` length.
+      max_iters: the schedule's length; default the config's ``runner`` / ``train_cfg``.
       cfg_options: overrides.
+      iters_per_epoch: the iterations of one epoch (``len(train_dataloader)`` of the run).
 
     Returns:
       The path written.
     """
     cfg = load_config(config, cfg_options)
+    for flag, value in (("--max-iters", max_iters), ("--iters-per-epoch", iters_per_epoch)):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 1
+        ):
+            raise UsageError(f"{flag} must be a positive int, got {value!r}")
+    try:
+        batch_size = data_lib.batch_spec(cfg).total(_data_devices(None))
+    except data_lib.DataError as e:
+        raise CLIError(str(e)) from None
+    from jaxoptim import plot
+
+    kwargs = dict(max_iters=max_iters, iters_per_epoch=iters_per_epoch, batch_size=batch_size)
+    try:
+        return plot.plot_schedules(cfg, out, **kwargs)
+    except ValueError as e:
+        if iters_per_epoch is not None or not _needs_epoch_length(cfg, e):
+            raise
+        reason = data_lib.unloadable(cfg)
+        if reason is not None:
+            raise CLIError(
+                f"the schedule counts epochs ({e}), and {reason}, so the iterations per epoch "
+                "are unknown: pass --iters-per-epoch N (len(train_dataloader) of the run)"
+            ) from None
+    # the data jaxoptim loads gives the epoch length
     task = build_task(cfg, init=False, max_iters=max_iters)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from jaxoptim import plot
+    return plot.plot_schedules(task.setup, out)
 
-    plot.plot_schedules(task.setup, out)
-    return out
+
+def _needs_epoch_length(cfg: Mapping, error: ValueError) -> bool:
+    """Whether the schedule failed for want of the epoch length (each such error names it;
+    an mmengine epoch loop without it has no length)."""
+    if "iters_per_epoch" in str(error):
+        return True
+    if "optim_wrapper" not in cfg or "no length" not in str(error):
+        return False
+    try:
+        return bool(normalize(cfg).run.by_epoch)
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def unused(config: str | Path, *, cfg_options: Sequence[str] | Mapping | None = None) -> list:
@@ -778,6 +852,11 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("schedule", parents=[common], help="plot the lr/momentum curves")
     p.add_argument("--out", required=True, help="the PNG to write")
     p.add_argument("--max-iters", type=int, help="schedule length (default: the runner's)")
+    p.add_argument(
+        "--iters-per-epoch",
+        type=int,
+        help="iterations of one epoch, for epoch-based schedules of data jaxoptim cannot load",
+    )
     commands.add_parser("unused", parents=[common], help="list parameters the loss ignores")
     return parser
 
@@ -801,7 +880,11 @@ def _run(args: argparse.Namespace) -> int:
         print(explain(args.config, cfg_options=args.cfg_options))
     elif args.command == "schedule":
         out = schedule(
-            args.config, args.out, max_iters=args.max_iters, cfg_options=args.cfg_options
+            args.config,
+            args.out,
+            max_iters=args.max_iters,
+            cfg_options=args.cfg_options,
+            iters_per_epoch=args.iters_per_epoch,
         )
         print(f"wrote {out}")
     else:

@@ -10,19 +10,26 @@ the model is called on, ``labels`` integer class indices ``[N]``. Built in:
 * ``NpzDataset``: a ``.npz`` file with the arrays ``x_train``, ``y_train``, ``x_test``,
   ``y_test`` (the layout of Keras' ``mnist.npz``; ``image_key`` / ``label_key`` name others).
 
-A config names the data in one of three ways (``batch_size`` is the total batch, split over the
-devices, as ``auto_scale_lr``'s ``base_batch_size`` counts it)::
+A config names the data in one of three ways::
 
     data = dict(type='NpzDataset', path='my.npz', batch_size=64)     # one type, both splits
-    data = dict(batch_size=64,                                         # mmcv 1.x
+    data = dict(samples_per_gpu=8,                                     # mmcv 1.x
                 train=dict(type='NpzDataset', path='my.npz'),
                 val=dict(type='NpzDataset', path='my.npz'))            # (or test=...)
-    train_dataloader = dict(batch_size=64, dataset=dict(type='NpzDataset', path='my.npz'))
+    train_dataloader = dict(batch_size=8, dataset=dict(type='NpzDataset', path='my.npz'))
     val_dataloader = dict(dataset=dict(type='NpzDataset', path='my.npz'))  # mmengine
+
+The batch, as mmcv / mmengine count it (:func:`batch_spec`): ``data.batch_size`` is the total
+batch of one iteration, split over the devices; mmcv's ``data.samples_per_gpu`` and mmengine's
+``train_dataloader.batch_size`` are the samples of one device of the data-parallel mesh, so the
+total batch (what ``auto_scale_lr``'s ``base_batch_size`` is compared with) is that times the
+devices of all processes. ``workers_per_gpu`` / ``num_workers`` are accepted and do nothing:
+the arrays are in memory, and JAX has no data-loading worker processes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import numbers
 import os
@@ -33,15 +40,103 @@ import numpy as np
 
 from jaxoptim.registry import DATASETS
 
-__all__ = ["DATASETS", "NpzDataset", "digits", "load_data"]
+__all__ = ["DATASETS", "BatchSpec", "NpzDataset", "batch_spec", "digits", "load_data", "unloadable"]
 
-_TOP_KEYS = ("batch_size", "train", "val", "test", "workers_per_gpu")
+_TOP_KEYS = ("batch_size", "samples_per_gpu", "train", "val", "test", "workers_per_gpu")
 _LOADER_KEYS = ("batch_size", "dataset", "num_workers", "persistent_workers", "sampler")
 _EVAL_SECTIONS = ("val", "test")
+_LOADERS = ("train_dataloader", "val_dataloader", "test_dataloader")
 
 
 class DataError(ValueError):
     """A data entry of the config is wrong; the message names the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchSpec:
+    """The batch a config writes.
+
+    Attributes:
+      size: the number written.
+      key: where: ``'data.batch_size'`` (the total batch), ``'data.samples_per_gpu'`` or
+        ``'train_dataloader.batch_size'`` (per device, as mmcv's and mmengine's per-GPU loaders).
+      per_device: whether ``size`` counts one device's samples.
+    """
+
+    size: int
+    key: str
+    per_device: bool
+
+    def total(self, devices: int) -> int:
+        """The samples of one iteration over ``devices`` data-parallel devices (all processes')."""
+        return self.size * devices if self.per_device else self.size
+
+
+def batch_spec(cfg: Mapping[str, Any]) -> BatchSpec:
+    """The config's batch size and whether it counts one device's samples; reads no data.
+
+    ``data.batch_size`` (jaxoptim's, default 64) is the total batch; mmcv's
+    ``data.samples_per_gpu`` and mmengine's ``train_dataloader.batch_size`` (default 64 here)
+    are per device, as in mmcv's ``build_dataloader`` and mmengine's runner, whose
+    ``auto_scale_lr`` multiplies them by the world size.
+
+    Raises:
+      DataError: both ``data.batch_size`` and ``data.samples_per_gpu``, or a value that is not a
+        positive int; the message names the key.
+    """
+    if any(k in cfg for k in _LOADERS):
+        loader = cfg.get("train_dataloader")
+        loader = loader if isinstance(loader, Mapping) else {}
+        spec = BatchSpec(loader.get("batch_size", 64), "train_dataloader.batch_size", True)
+    else:
+        data_cfg = cfg.get("data")
+        data_cfg = data_cfg if isinstance(data_cfg, Mapping) else {}
+        if "samples_per_gpu" in data_cfg and "batch_size" in data_cfg:
+            raise DataError(
+                f"data: give data.batch_size={data_cfg['batch_size']!r} (the total batch) or "
+                f"data.samples_per_gpu={data_cfg['samples_per_gpu']!r} (per device), not both"
+            )
+        if "samples_per_gpu" in data_cfg:
+            spec = BatchSpec(data_cfg["samples_per_gpu"], "data.samples_per_gpu", True)
+        else:
+            spec = BatchSpec(data_cfg.get("batch_size", 64), "data.batch_size", False)
+    size = spec.size
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0:
+        raise DataError(f"{spec.key} must be a positive int, got {size!r}")
+    return dataclasses.replace(spec, size=int(size))
+
+
+def unloadable(cfg: Mapping[str, Any]) -> str | None:
+    """Why :func:`load_data` cannot read the config's training data, or ``None``.
+
+    ``None`` when the training dataset's ``type`` is in :data:`DATASETS` (or there is no data
+    section: the digits demo), or when the section is too malformed to tell (then
+    :func:`load_data` names the key). A real OpenMMLab config's dataset (``ImageNet``,
+    ``CocoDataset``, ...) is not registered: this says so.
+    """
+    if any(k in cfg for k in _LOADERS):
+        loader = cfg.get("train_dataloader")
+        if not isinstance(loader, Mapping):
+            return None
+        where, ds = "train_dataloader.dataset", loader.get("dataset")
+    else:
+        data_cfg = cfg.get("data")
+        if not isinstance(data_cfg, Mapping):
+            return None
+        where, ds = (
+            ("data", data_cfg) if "type" in data_cfg else ("data.train", data_cfg.get("train"))
+        )
+    if ds is None:
+        return None
+    if not isinstance(ds, Mapping):
+        return f"{where} is a {type(ds).__name__}, not dict(type=<a DATASETS name>, ...)"
+    name = ds.get("type")
+    if DATASETS.get(name) is None:
+        return (
+            f"{where}.type={name!r} is not a dataset jaxoptim can load (not in jaxoptim.DATASETS; "
+            "register one through custom_imports, or use NpzDataset)"
+        )
+    return None
 
 
 @DATASETS.register_module()
@@ -112,28 +207,32 @@ def _check_split(split: Any) -> None:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
 
 
-def load_data(cfg: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
-    """The train and evaluation arrays and the batch size a config names.
+def load_data(cfg: Mapping[str, Any], devices: int = 1) -> tuple[dict[str, np.ndarray], int]:
+    """The train and evaluation arrays and the total batch size a config names.
 
     Args:
       cfg: the merged config: its ``data``, or mmengine's ``train_dataloader`` with
         ``val_dataloader`` (or ``test_dataloader``); neither means the digits demo.
+      devices: the data-parallel devices of all processes: a per-device batch
+        (:func:`batch_spec`) counts this many times.
 
     Returns:
       ``({'train_image', 'train_label', 'test_image', 'test_label'}, batch_size)``: images
-      float32, labels int32.
+      float32, labels int32, ``batch_size`` the total batch of one iteration.
 
     Raises:
-      DataError: a wrong key or value, a dataset that fails or returns something unusable;
-        the message names the config key.
+      DataError: a wrong key or value, a dataset jaxoptim cannot load (:func:`unloadable`), a
+        dataset that fails or returns something unusable; the message names the config key.
     """
-    loaders = [k for k in ("train_dataloader", "val_dataloader", "test_dataloader") if k in cfg]
+    loaders = [k for k in _LOADERS if k in cfg]
     if loaders and cfg.get("data") is not None:
         raise DataError(f"give either `data` or mmengine's {loaders}, not both")
+    reason = unloadable(cfg)
+    if reason is not None:
+        raise DataError(reason)
+    batch_size = batch_spec(cfg).total(devices)
     if loaders:
         train, evals = _mmengine_sections(cfg)
-        batch_size = cfg["train_dataloader"].get("batch_size", 64)
-        where_bs = "train_dataloader.batch_size"
     else:
         data_cfg = cfg.get("data")
         if data_cfg is None:
@@ -141,13 +240,9 @@ def load_data(cfg: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
         if not isinstance(data_cfg, Mapping):
             raise DataError(f"`data` must be a dict, got {data_cfg!r}")
         data_cfg = dict(data_cfg)
-        if "samples_per_gpu" in data_cfg:
-            raise DataError(
-                "data.samples_per_gpu: write data.batch_size, the total batch (split over the "
-                "devices)"
-            )
-        batch_size = data_cfg.pop("batch_size", 64)
-        where_bs = "data.batch_size"
+        data_cfg.pop("batch_size", None)  # read by batch_spec
+        data_cfg.pop("samples_per_gpu", None)
+        data_cfg.pop("workers_per_gpu", None)  # no loader workers: the arrays are in memory
         if "type" in data_cfg:  # one dataset type for both splits
             train = ("data", data_cfg, "train")
             evals = ("data", data_cfg, "test")
@@ -164,8 +259,6 @@ def load_data(cfg: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
                 raise DataError("data: needs `val` or `test`, the data evaluated every epoch")
             train = ("data.train", data_cfg["train"], "train")
             evals = (f"data.{section}", data_cfg[section], "test")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise DataError(f"{where_bs} must be an int, got {batch_size!r}")
     x_tr, y_tr = _build(*train)
     x_te, y_te = _build(*evals)
     if x_tr.shape[1:] != x_te.shape[1:]:
@@ -174,7 +267,7 @@ def load_data(cfg: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], int]:
             f"{list(x_te.shape[1:])}"
         )
     data = {"train_image": x_tr, "train_label": y_tr, "test_image": x_te, "test_label": y_te}
-    return data, int(batch_size)
+    return data, batch_size
 
 
 def _mmengine_sections(cfg: Mapping[str, Any]) -> tuple[tuple, tuple]:
@@ -224,7 +317,8 @@ def _build(where: str, ds_cfg: Any, split: str) -> tuple[np.ndarray, np.ndarray]
     if params is not None:
         unknown = [k for k in kwargs if k not in params]
         if unknown:
-            own = ["type", "batch_size"] if where == "data" else ["type"]
+            own = ["type", "batch_size", "samples_per_gpu", "workers_per_gpu"]
+            own = own if where == "data" else ["type"]
             raise DataError(
                 f"{where}: unknown key(s) {unknown} for dataset {name!r}; supported keys are "
                 f"{own + sorted(params)}"

@@ -549,3 +549,207 @@ def test_tensorboard_without_the_extra_names_the_pip_command(tmp_path, monkeypat
         )
     line = str(info.value)
     assert "log_config.hooks[0]" in line and "pip install 'jaxoptim[tensorboard]'" in line
+
+
+# ---- real OpenMMLab configs (tests/data/real_configs/) on the command line ----
+
+REAL = Path(__file__).parent / "data" / "real_configs"
+REAL_EXPECTED = json.loads((REAL.parent / "real_configs_expected.json").read_text())
+
+# A sample of both dialects: (config, iters per epoch or None for an iteration-based schedule)
+REAL_SAMPLE = [
+    # mmcv 1.x, IterBasedRunner (-Amp): no epoch length needed
+    ("NVlabs__SegFormer/master/configs/ann/ann_r101-d8_512x1024_40k_cityscapes.py", None),
+    ("czczup__ViT-Adapter/main/segmentation/configs/chase_db1/mask2former_beit_adapter_large_128_40k_chase_db1_ss.py", None),  # noqa: E501
+    ("SwinTransformer__Swin-Transformer-Object-Detection/master/configs/faster_rcnn/faster_rcnn_r50_caffe_fpn_mstrain_90k_coco.py", None),  # noqa: E501
+    ("facebookresearch__ConvNeXt/main/semantic_segmentation/configs/convnext/upernet_convnext_tiny_512_160k_ade20k_ss.py", None),  # noqa: E501
+    # mmcv 1.x, EpochBasedRunner (-Amp)
+    ("SwinTransformer__Swin-Transformer-Object-Detection/master/configs/fcos/fcos_r50_caffe_fpn_gn-head_1x_coco.py", 40),  # noqa: E501
+    ("SwinTransformer__Swin-Transformer-Object-Detection/master/configs/cityscapes/faster_rcnn_r50_fpn_1x_cityscapes.py", 40),  # noqa: E501
+    ("open-mmlab__mmdetection3d/v0.18.1/configs/parta2/hv_PartA2_secfpn_2x8_cyclic_80e_kitti-3d-car.py", 40),  # noqa: E501
+    ("open-mmlab__mmpretrain/mmcls-0.x/configs/hrnet/hrnet-w18_4xb32_in1k.py", 3),
+    ("czczup__ViT-Adapter/main/detection/configs/upgraded_mask_rcnn/mask_rcnn_mae_adapter_base_lsj_fpn_25ep_coco.py", 40),  # noqa: E501
+    ("SwinTransformer__Swin-Transformer-Object-Detection/master/configs/swin/cascade_mask_rcnn_swin_base_patch4_window7_mstrain_480-800_giou_4conv1f_adamw_3x_coco.py", 40),  # noqa: E501
+    # mmengine: train_cfg epoch loops, epoch-based schedulers (auto_scale_lr in some)
+    ("open-mmlab__mmaction2/main/configs/skeleton/posec3d/rgbpose_conv3d/pose_only.py", 40),
+    ("open-mmlab__mmaction2/main/configs/multimodal/vindlu/vindlu_beit-base_8x16_retrieval_msrvtt-9k.py", 40),  # noqa: E501
+    ("open-mmlab__mmpretrain/main/configs/spark/spark_sparse-resnet50_8xb512-amp-coslr-800e_in1k.py", 3),  # noqa: E501
+    ("open-mmlab__mmaction2/main/configs/detection/slowfast/slowfast_kinetics400-pretrained-r50_8xb16-4x16x1-8e_multisports-rgb.py", 40),  # noqa: E501
+    ("open-mmlab__mmocr/main/configs/textrecog/nrtr/nrtr_modality-transform_6e_st_mj.py", 40),
+    ("open-mmlab__mmyolo/main/configs/yolov5/voc/yolov5_s-v61_fast_1xb64-50e_voc.py", 40),
+    ("open-mmlab__mmdetection3d/main/configs/point_rcnn/point-rcnn_8xb2_kitti-3d-3class.py", 40),
+    ("open-mmlab__mmpretrain/main/configs/arcface/resnet50-arcface_8xb32_inshop.py", 40),
+]  # fmt: skip
+
+
+def _real_cfg(path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cli.load_config(REAL / path)
+
+
+@pytest.mark.parametrize("path, ipe", REAL_SAMPLE, ids=[p for p, _ in REAL_SAMPLE])
+def test_schedule_plots_real_configs(path, ipe, tmp_path, monkeypatch):
+    """`schedule` on a real config draws jaxoptim.schedule_values (the real library's numbers
+    where the corpus recorded that epoch length and the lr is not batch-scaled)."""
+    import warnings
+
+    from jaxoptim import data as data_lib
+    from jaxoptim import plot
+
+    drawn = []
+    draw = plot.draw_schedules
+    monkeypatch.setattr(plot, "draw_schedules", lambda v, **kw: drawn.append(v) or draw(v, **kw))
+    out = tmp_path / "lr.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert cli.schedule(REAL / path, out, iters_per_epoch=ipe) == out
+        cfg = _real_cfg(path)
+        batch = data_lib.batch_spec(cfg).total(jax.device_count())
+        want = plot.schedule_values(cfg, iters_per_epoch=ipe, batch_size=batch)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (got,) = drawn
+    assert sorted(got) == sorted(want)
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    record = REAL_EXPECTED["configs"][path]
+    scaled = (record["sections"].get("auto_scale_lr") or {}).get("enable")
+    sched = record["schedules"][str(ipe or 40)]  # an iteration schedule: any recorded length
+    expected = REAL_EXPECTED["schedules"][sched["id"]]
+    assert len(got["lr"]) == expected["max_iters"]
+    if not scaled:
+        rows = np.asarray(expected["iterations"])
+        lr = np.asarray(got["lr"]).reshape(len(got["lr"]), -1)[rows, 0]
+        np.testing.assert_allclose(lr, expected["lr"], rtol=1e-6, atol=0)
+
+
+def test_schedule_of_an_epoch_based_real_config_needs_iters_per_epoch(tmp_path, capsys):
+    """Unloadable data (ImageNet, CocoDataset) and an epoch schedule: one error naming the
+    option and why, never the data section's keys."""
+    for path, dataset in [
+        (REAL_SAMPLE[12][0], "train_dataloader.dataset.type='ImageNet'"),
+        (REAL_SAMPLE[4][0], "data.train.type='CocoDataset'"),
+    ]:
+        with pytest.raises(cli.CLIError) as info:
+            cli.schedule(REAL / path, tmp_path / "lr.png")
+        message = str(info.value)
+        assert "--iters-per-epoch" in message and dataset in message, message
+        assert "unknown key" not in message and "samples_per_gpu" not in message, message
+        assert "iters_per_epoch" in message  # the schedule's own reason
+        assert cli.main(["schedule", str(REAL / path), "--out", str(tmp_path / "x.png")]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--iters-per-epoch" in err
+    assert not (tmp_path / "lr.png").exists()
+
+
+def test_schedule_reads_loadable_data_only_for_the_epoch_length(tmp_path, monkeypatch):
+    """The demo's data gives the epoch length (1347 training digits // 64 = 21); an iteration
+    runner reads no data; --iters-per-epoch wins over the data."""
+    from jaxoptim import data as data_lib
+    from jaxoptim import plot
+
+    drawn, loads = [], []
+    draw, load = plot.draw_schedules, data_lib.load_data
+    monkeypatch.setattr(plot, "draw_schedules", lambda v, **kw: drawn.append(v) or draw(v, **kw))
+    monkeypatch.setattr(data_lib, "load_data", lambda *a, **kw: loads.append(1) or load(*a, **kw))
+    cli.schedule(CONFIGS / "digits_demo.py", tmp_path / "a.png")
+    assert len(loads) == 1
+    cfg = cli.load_config(CONFIGS / "digits_demo.py")
+    want = plot.schedule_values(cfg, iters_per_epoch=21, batch_size=64)
+    np.testing.assert_array_equal(drawn[-1]["lr"], want["lr"])
+    cli.schedule(CONFIGS / "digits_demo.py", tmp_path / "b.png", iters_per_epoch=5)
+    want = plot.schedule_values(cfg, iters_per_epoch=5, batch_size=64)
+    np.testing.assert_array_equal(drawn[-1]["lr"], want["lr"])
+    cli.schedule(CONFIGS / "iter_based_poly.py", tmp_path / "c.png")
+    assert len(loads) == 1  # neither read the data
+    with pytest.raises(cli.UsageError, match="--iters-per-epoch must be a positive int, got 0"):
+        cli.schedule(CONFIGS / "digits_demo.py", tmp_path / "d.png", iters_per_epoch=0)
+
+
+def test_explain_on_a_real_config_says_how_to_register_the_model(capsys):
+    path = REAL / REAL_SAMPLE[3][0]  # ConvNeXt UperNet: EncoderDecoder, ADE20K
+    with pytest.raises(cli.CLIError) as info:
+        cli.explain(path)
+    message = str(info.value)
+    for part in ("model.type='EncoderDecoder'", "jaxoptim.MODELS", "custom_imports"):
+        assert part in message, message
+    assert "samples_per_gpu" not in message and "data" not in message.split(";")[0]
+    assert cli.main(["explain", str(path)]) == 1
+    assert "jaxoptim.MODELS" in capsys.readouterr().err
+
+
+def test_schedule_command_on_a_real_config_end_to_end(tmp_path):
+    out = tmp_path / "lr.png"
+    run = subprocess.run(
+        [sys.executable, "-m", "jaxoptim", "schedule", str(REAL / REAL_SAMPLE[12][0])]
+        + ["--out", str(out), "--iters-per-epoch", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == f"wrote {out}"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_per_device_batch_keys_count_every_device(user_dir):
+    """mmcv's data.samples_per_gpu and mmengine's train_dataloader.batch_size are per device
+    (mmcv build_dataloader, mmengine's runner); jaxoptim's data.batch_size is the total."""
+    npz = dict(type="NpzDataset", path=str(user_dir / "blobs.npz"))
+    base = cli.load_config(user_dir / "nnx.py")
+    del base["data"]
+    mmcv = {**base, "data": dict(samples_per_gpu=8, workers_per_gpu=2, train=npz, val=npz)}
+    mmengine = {**base, "train_dataloader": dict(batch_size=8, num_workers=2, dataset=npz)}
+    mmengine["val_dataloader"] = dict(batch_size=1, dataset=npz)
+    total = {**base, "data": dict(batch_size=16, train=npz, val=npz)}
+    for cfg, batches in ((mmcv, (8, 16, 32)), (mmengine, (8, 16, 32)), (total, (16,) * 3)):
+        for devices, batch in zip((1, 2, 4), batches, strict=True):
+            task = cli.build_task(cfg, init=False, devices=devices)
+            assert task.batch_size == batch and task.iters_per_epoch == 48 // batch
+    both = {**base, "data": dict(batch_size=16, samples_per_gpu=8, train=npz, val=npz)}
+    with pytest.raises(cli.CLIError, match="data.batch_size=16 .* or data.samples_per_gpu=8"):
+        cli.build_task(both, init=False)
+    with pytest.raises(cli.CLIError, match="data.samples_per_gpu must be a positive int, got 0"):
+        cli.build_task({**base, "data": dict(samples_per_gpu=0, train=npz, val=npz)}, init=False)
+
+
+def test_auto_scale_lr_gets_the_total_batch_as_mmengine_counts_it(user_dir, tmp_path):
+    """make_optimizer's lr under auto_scale_lr equals mmengine's Runner.scale_lr with world
+    size x train_dataloader.batch_size (mmdet 2.x: gpus x samples_per_gpu, the same ratio)."""
+    import types
+
+    import torch
+    from mmengine.logging import MMLogger
+    from mmengine.optim import OptimWrapper
+    from mmengine.runner import Runner
+
+    npz = dict(type="NpzDataset", path=str(user_dir / "blobs.npz"))
+    base = {k: v for k, v in cli.load_config(user_dir / "nnx.py").items() if k != "data"}
+    scale = dict(enable=True, base_batch_size=64)
+    mmengine = {k: v for k, v in base.items() if k not in ("optimizer", "runner")}
+    mmengine.update(
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+        train_cfg=dict(by_epoch=False, max_iters=6),
+        train_dataloader=dict(batch_size=8, dataset=npz),
+        val_dataloader=dict(dataset=npz),
+        auto_scale_lr=scale,
+    )
+    mmcv = {**base, "data": dict(samples_per_gpu=8, train=npz, val=npz), "auto_scale_lr": scale}
+    for devices in (1, 2):
+        runner = types.SimpleNamespace(
+            world_size=devices,
+            _train_dataloader={"batch_size": 8},
+            logger=MMLogger.get_instance("jaxoptim_test_scale_lr"),
+            param_schedulers=None,
+        )
+        wrapper = OptimWrapper(torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1))
+        Runner.scale_lr(runner, wrapper, scale)
+        want = wrapper.optimizer.param_groups[0]["lr"]
+        assert want == pytest.approx(0.1 * devices * 8 / 64)
+        for cfg in (mmengine, mmcv):
+            task = cli.build_task(cfg, devices=devices)
+            tx, _, state, _ = cli._start_state(task, tmp_path / f"{devices}-{len(cfg)}", False)
+            lr = np.asarray(state.opt_state.hyperparams["lr"])
+            np.testing.assert_allclose(lr, want, rtol=1e-7)
