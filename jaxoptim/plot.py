@@ -67,12 +67,11 @@ def schedule_values(
     sched, run = setup.schedules, setup.run
     length = run.max_iters
     if length is None:
+        if run.max_epochs is not None:
+            key = "train_cfg.max_epochs" if setup.dialect == "mmengine" else "runner.max_epochs"
+            raise ValueError(f"plot: {key} needs iters_per_epoch to give the length in iterations")
         if setup.dialect == "mmengine":
             raise ValueError("plot: no length: pass max_iters or set train_cfg")
-        if run.max_epochs is not None:
-            raise ValueError(
-                "plot: runner.max_epochs needs iters_per_epoch to give the length in iterations"
-            )
         raise ValueError(
             "plot: no length: pass max_iters or set runner.max_iters / runner.max_epochs"
         )
