@@ -451,12 +451,7 @@ def _engine_run(timing: param_scheduler.Timing) -> RunLength:
 
 def optimizer_defaults(opt_type: Any) -> tuple[dict[str, Any], frozenset[str] | None]:
     """The optimizer's defaults and accepted hyperparameter names (``None``: takes any)."""
-    if isinstance(opt_type, str):
-        opt = OPTIMIZERS.lookup(opt_type, key="type")
-    elif callable(opt_type):
-        opt = opt_type
-    else:
-        raise TypeError(f"optimizer `type` must be a str or a callable, got {opt_type!r}")
+    opt = OPTIMIZERS.resolve(opt_type, key="optimizer.type")
     if isinstance(opt, OptimizerDef):
         return dict(opt.defaults), frozenset(opt.defaults)
     try:

@@ -131,6 +131,21 @@ class Registry:
             found = self._resolve(name)
         return found
 
+    def resolve(self, obj_type: Any, key: str = "type") -> Callable[..., Any]:
+        """A config's ``type``: a registered name (:meth:`lookup`) or the callable itself.
+
+        Raises:
+          KeyError: an unregistered name (see :meth:`lookup`).
+          TypeError: ``obj_type`` is neither a str nor a callable; the message names ``key``.
+        """
+        if isinstance(obj_type, str):
+            return self.lookup(obj_type, key=key)
+        if callable(obj_type):
+            return obj_type
+        raise TypeError(
+            f"`{key}` must be a str or a callable, got {type(obj_type).__name__} {obj_type!r}"
+        )
+
     def lookup(self, name: str, key: str = "type") -> Callable[..., Any]:
         """The object registered under ``name``; an unknown name is an error that helps.
 
@@ -310,13 +325,7 @@ def build_from_cfg(
     args = dict(cfg)
     for key, value in (default_args or {}).items():
         args.setdefault(key, value)
-    obj_type = args.pop("type")
-    if isinstance(obj_type, str):
-        obj = registry.lookup(obj_type, key="type")
-    elif callable(obj_type):
-        obj = obj_type
-    else:
-        raise TypeError(f"`type` must be a str or a callable, got {type(obj_type).__name__}")
+    obj = registry.resolve(args.pop("type"))
     try:
         return obj(**args)
     except Exception as e:
