@@ -1154,7 +1154,7 @@ def _mmpretrain_lamb_update(g, p, s, hp, step):
     v = s[1] * beta2 + (1 - beta2) * g * g
     if hp["bias_correction"]:
         bc1, bc2 = _bias_correction(beta1, step), _bias_correction(beta2, step)
-        bc2_sqrt = shared("sqrt", bc2, fn=lambda: jnp.sqrt(bc2))
+        bc2_sqrt = shared("sqrt", bc2, fn=lambda: _kept_divisor(jnp.sqrt(bc2)))
         update = (m / bc1) / (jnp.sqrt(v) / bc2_sqrt + hp["eps"])
     else:
         update = m / (jnp.sqrt(v) + hp["eps"])
